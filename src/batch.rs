@@ -1,0 +1,206 @@
+//! Exact-size request bodies: a JSON array of at most 1000 entries and at most 5,000,000
+//! bytes including brackets and commas, compressed once when sealed. Entry boundaries are
+//! kept so a body the intake refuses as too large can be split in halves.
+
+use std::io;
+
+use bytes::Bytes;
+
+use crate::compress;
+use crate::config::Compression;
+use crate::limits::{MAX_BODY_BYTES, MAX_ENTRIES_PER_BATCH, MAX_ENTRY_BYTES};
+
+/// A sealed, compressed request body.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The body as sent.
+    pub body: Bytes,
+    /// Its uncompressed length.
+    pub raw_len: usize,
+    /// Where each entry ends in the uncompressed body.
+    entry_ends: Vec<u32>,
+    /// How `body` is compressed.
+    pub compression: Compression,
+}
+
+impl Batch {
+    /// Number of log entries in the body.
+    pub fn entries(&self) -> usize {
+        self.entry_ends.len()
+    }
+
+    /// The uncompressed body.
+    pub fn raw_body(&self) -> io::Result<Vec<u8>> {
+        compress::decompress(&self.body, self.compression.codec)
+    }
+
+    /// Each entry's JSON text, from an uncompressed body returned by [`Batch::raw_body`].
+    pub fn entry_slices<'a>(&'a self, raw: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut start = 1;
+        self.entry_ends.iter().map(move |&end| {
+            let entry = &raw[start..end as usize];
+            start = end as usize + 1;
+            entry
+        })
+    }
+
+    /// Splits the body into two bodies of half the entries each; `None` for one entry.
+    pub fn split(&self) -> io::Result<Option<(Batch, Batch)>> {
+        if self.entries() < 2 {
+            return Ok(None);
+        }
+        let raw = self.raw_body()?;
+        let mid = self.entries() / 2;
+        let mut halves = [BatchBuilder::new(self.compression), BatchBuilder::new(self.compression)];
+        for (i, entry) in self.entry_slices(&raw).enumerate() {
+            halves[usize::from(i >= mid)].push(entry)?;
+        }
+        let [mut first, mut second] = halves;
+        Ok(first.finish()?.zip(second.finish()?))
+    }
+}
+
+/// Builds bodies entry by entry, sealing one when the next entry would not fit.
+#[derive(Debug)]
+pub struct BatchBuilder {
+    raw: Vec<u8>,
+    entry_ends: Vec<u32>,
+    compression: Compression,
+}
+
+impl BatchBuilder {
+    /// An empty builder.
+    pub fn new(compression: Compression) -> Self {
+        Self { raw: Vec::new(), entry_ends: Vec::new(), compression }
+    }
+
+    /// Adds one entry (at most [`MAX_ENTRY_BYTES`]; larger ones are shrunk or dropped
+    /// before this). Returns the body sealed to make room for it, if any.
+    pub fn push(&mut self, entry: &[u8]) -> io::Result<Option<Batch>> {
+        debug_assert!(entry.len() <= MAX_ENTRY_BYTES);
+        let full =
+            self.entry_ends.len() == MAX_ENTRIES_PER_BATCH || self.raw.len() + 1 + entry.len() + 1 > MAX_BODY_BYTES;
+        let sealed = if full && !self.entry_ends.is_empty() { self.seal()? } else { None };
+        if self.raw.is_empty() {
+            if self.raw.capacity() == 0 {
+                self.raw.reserve(MAX_BODY_BYTES.min(entry.len().saturating_mul(64).max(64 * 1024)));
+            }
+            self.raw.push(b'[');
+        } else {
+            self.raw.push(b',');
+        }
+        self.raw.extend_from_slice(entry);
+        self.entry_ends.push(self.raw.len() as u32);
+        Ok(sealed)
+    }
+
+    /// Seals what has been pushed, if anything.
+    pub fn finish(&mut self) -> io::Result<Option<Batch>> {
+        self.seal()
+    }
+
+    fn seal(&mut self) -> io::Result<Option<Batch>> {
+        if self.entry_ends.is_empty() {
+            return Ok(None);
+        }
+        self.raw.push(b']');
+        let body = compress::compress(&self.raw, self.compression)?;
+        let batch = Batch {
+            body,
+            raw_len: self.raw.len(),
+            entry_ends: std::mem::take(&mut self.entry_ends),
+            compression: self.compression,
+        };
+        self.raw.clear();
+        Ok(Some(batch))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Codec;
+
+    const GZIP: Compression = Compression { codec: Codec::Gzip, level: 1 };
+
+    fn entry_of_len(len: usize) -> Vec<u8> {
+        let mut e = br#"{"message":""#.to_vec();
+        e.resize(len - 2, b'x');
+        e.extend_from_slice(br#""}"#);
+        e
+    }
+
+    fn build(entries: &[Vec<u8>]) -> Vec<Batch> {
+        let mut b = BatchBuilder::new(GZIP);
+        let mut out: Vec<Batch> = entries.iter().filter_map(|e| b.push(e).unwrap()).collect();
+        out.extend(b.finish().unwrap());
+        out
+    }
+
+    fn check_valid(batch: &Batch) -> Vec<serde_json::Value> {
+        let raw = batch.raw_body().unwrap();
+        assert_eq!(raw.len(), batch.raw_len);
+        assert!(raw.len() <= MAX_BODY_BYTES);
+        let v: Vec<serde_json::Value> = serde_json::from_slice(&raw).unwrap();
+        assert_eq!(v.len(), batch.entries());
+        assert!(v.len() <= MAX_ENTRIES_PER_BATCH);
+        v
+    }
+
+    #[test]
+    fn exactly_1000_entries_fit_and_1001_split() {
+        let small = entry_of_len(20);
+        let batches = build(&vec![small.clone(); 1000]);
+        assert_eq!(batches.len(), 1);
+        assert_eq!(check_valid(&batches[0]).len(), 1000);
+        let batches = build(&vec![small; 1001]);
+        assert_eq!(batches.iter().map(Batch::entries).collect::<Vec<_>>(), [1000, 1]);
+    }
+
+    #[test]
+    fn exactly_5_000_000_bytes_fit_and_one_more_does_not() {
+        // Five entries of 999_999 bytes: 2 + 4 commas + 4_999_995 = 5_000_001 bytes, too many.
+        // Four of 999_999 and one of 999_998 make exactly 5_000_000.
+        let mut entries = vec![entry_of_len(999_999); 4];
+        entries.push(entry_of_len(999_998));
+        let batches = build(&entries);
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].raw_len, MAX_BODY_BYTES);
+        check_valid(&batches[0]);
+        let batches = build(&vec![entry_of_len(999_999); 5]);
+        assert_eq!(batches.iter().map(Batch::entries).collect::<Vec<_>>(), [4, 1]);
+        batches.iter().for_each(|b| {
+            check_valid(b);
+        });
+    }
+
+    #[test]
+    fn escape_heavy_entries_are_measured_as_written() {
+        let s = "\"\\\n".repeat(100_000);
+        let mut e = Vec::new();
+        e.extend_from_slice(br#"{"message":"#);
+        crate::json::write_str(&mut e, &s);
+        e.push(b'}');
+        assert!(e.len() <= MAX_ENTRY_BYTES);
+        let batches = build(&vec![e; 12]);
+        assert_eq!(batches.len(), 2);
+        for b in &batches {
+            let v = check_valid(b);
+            assert_eq!(v[0]["message"].as_str().unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn split_halves_keep_every_entry() {
+        let entries: Vec<Vec<u8>> = (0..7).map(|i| format!(r#"{{"n":{i}}}"#).into_bytes()).collect();
+        let batch = build(&entries).remove(0);
+        let (a, b) = batch.split().unwrap().unwrap();
+        assert_eq!((a.entries(), b.entries()), (3, 4));
+        let mut all = check_valid(&a);
+        all.extend(check_valid(&b));
+        let ns: Vec<i64> = all.iter().map(|v| v["n"].as_i64().unwrap()).collect();
+        assert_eq!(ns, (0..7).collect::<Vec<_>>());
+        let (single, _) = a.split().unwrap().unwrap();
+        assert!(single.split().unwrap().is_none());
+    }
+}

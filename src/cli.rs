@@ -1,0 +1,132 @@
+//! The command line: `invoke` handles one Lambda event payload through the same code path as
+//! Lambda; `replay` forwards local files, folders or S3 prefixes (backfill). Both end with a
+//! one-line summary on stderr and exit 0 only on full success.
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::api_key::ApiKey;
+use crate::config::{ApiKeySource, Config};
+use crate::deadline::Deadline;
+use crate::forwarder::{Forwarder, Outcome};
+use crate::intake::Intake;
+use crate::intake::dry_run::DryRunIntake;
+use crate::intake::http::HttpIntake;
+use crate::replay;
+use crate::source::s3_store::S3Store;
+
+/// Ships GuardDuty findings and CloudTrail logs to the Datadog logs intake. Runs as an AWS
+/// Lambda function when AWS_LAMBDA_RUNTIME_API is set; otherwise as this command.
+#[derive(Parser, Debug)]
+#[command(name = "security-log-forwarder", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Handle one Lambda event payload (EventBridge finding or S3/SNS/SQS notification).
+    Invoke {
+        /// Write each log entry to stdout as one JSON line instead of sending it.
+        #[arg(long)]
+        dry_run: bool,
+        /// The event JSON file, or `-` for stdin.
+        event: String,
+    },
+    /// Forward local files or folders, or every object under s3://bucket[/prefix].
+    Replay {
+        /// Write each log entry to stdout as one JSON line instead of sending it.
+        #[arg(long)]
+        dry_run: bool,
+        /// Files, folders or s3:// URLs.
+        #[arg(required = true)]
+        sources: Vec<String>,
+    },
+}
+
+/// Runs the command line; prints usage without a subcommand.
+pub async fn run(cli: Cli, config: Config) -> ExitCode {
+    let (dry_run, work) = match cli.command {
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            return ExitCode::from(2);
+        }
+        Some(Command::Invoke { dry_run, event }) => (dry_run, Work::Invoke(event)),
+        Some(Command::Replay { dry_run, sources }) => (dry_run, Work::Replay(sources)),
+    };
+    let dry_run = dry_run || {
+        let missing = config.api_key == ApiKeySource::None;
+        if missing {
+            eprintln!(
+                "no API key configured (DD_API_KEY or DD_API_KEY_SECRET_ARN): running as a dry run, nothing is sent"
+            );
+        }
+        missing
+    };
+    if dry_run {
+        return work.run(config, DryRunIntake::stdout()).await;
+    }
+    let key = match ApiKey::resolve(&config.api_key).await {
+        Ok(Some(key)) => key,
+        Ok(None) => return fail("no API key configured", "set DD_API_KEY or DD_API_KEY_SECRET_ARN"),
+        Err(err) => return fail(&err.to_string(), "check the secret and the credentials used to read it"),
+    };
+    match HttpIntake::new(&config, Arc::new(key)) {
+        Ok(intake) => work.run(config, intake).await,
+        Err(err) => fail(&format!("cannot build the HTTP client: {err}"), "check the TLS set-up of this machine"),
+    }
+}
+
+enum Work {
+    Invoke(String),
+    Replay(Vec<String>),
+}
+
+impl Work {
+    async fn run<I: Intake>(self, config: Config, intake: I) -> ExitCode {
+        let forwarder = Forwarder::new(config, intake, S3Store::lazy());
+        let outcome = match self {
+            Work::Invoke(path) => match read_event(&path) {
+                Ok(event) => forwarder.handle(&event, Deadline::none()).await,
+                Err(err) => {
+                    return fail(&format!("cannot read {path}: {err}"), "pass an event JSON file, or - for stdin");
+                }
+            },
+            Work::Replay(sources) => replay::replay(&forwarder, &sources).await,
+        };
+        report(outcome)
+    }
+}
+
+fn read_event(path: &str) -> std::io::Result<Vec<u8>> {
+    if path == "-" {
+        let mut event = Vec::new();
+        std::io::stdin().read_to_end(&mut event)?;
+        Ok(event)
+    } else {
+        std::fs::read(path)
+    }
+}
+
+fn report(outcome: Outcome) -> ExitCode {
+    eprintln!("summary {}", outcome.stats);
+    match outcome.error {
+        None => ExitCode::SUCCESS,
+        Some(err) => {
+            if outcome.partial_batch {
+                eprintln!("response {}", outcome.response);
+            }
+            fail(&err.to_string(), err.hint())
+        }
+    }
+}
+
+fn fail(what: &str, what_to_do: &str) -> ExitCode {
+    eprintln!("error: {what} ({what_to_do})");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,209 @@
+//! Which event shape an invocation carries: a GuardDuty finding from EventBridge, an S3
+//! notification (direct, SNS, EventBridge "Object Created", S3 test event) or an SQS batch
+//! of notifications. Anything else is a clear error naming what was received.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use crate::json::lenient_str;
+use crate::source::s3_notification::{self, Notification, NotificationError, is_object_created};
+
+/// The recognised shape of an invocation payload.
+#[derive(Debug)]
+pub enum Invocation<'a> {
+    /// An EventBridge `aws.guardduty` / `GuardDuty Finding` event (the whole event).
+    Finding(&'a [u8]),
+    /// An S3 notification naming objects.
+    Objects(Notification),
+    /// An SQS batch: each message is read on its own so failures can be reported per message.
+    Sqs(Vec<SqsMessage>),
+}
+
+/// One SQS message of a batch.
+#[derive(Debug)]
+pub struct SqsMessage {
+    /// `messageId`, reported back in `batchItemFailures`.
+    pub message_id: String,
+    /// The notification in its body.
+    pub notification: Result<Notification, NotificationError>,
+}
+
+/// A payload the forwarder does not handle.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    /// Not a JSON object at all.
+    #[error("the event is not a JSON object ({0})")]
+    NotAnObject(String),
+    /// A GuardDuty event that is not a finding.
+    #[error(
+        "the event is an aws.guardduty event of detail-type {0:?}, not a \"GuardDuty Finding\"; narrow the EventBridge rule to detail-type \"GuardDuty Finding\""
+    )]
+    NotAFinding(String),
+    /// Some other event.
+    #[error(
+        "unsupported event: {0}; expected a GuardDuty Finding EventBridge event or an S3 ObjectCreated notification (direct, SNS, SQS or EventBridge)"
+    )]
+    Unsupported(String),
+    /// A notification that cannot be read.
+    #[error("unreadable S3 notification: {0}")]
+    Notification(#[from] NotificationError),
+}
+
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow)]
+    source: Option<&'a RawValue>,
+    #[serde(rename = "detail-type", borrow)]
+    detail_type: Option<&'a RawValue>,
+    #[serde(rename = "Records", borrow)]
+    records: Option<&'a RawValue>,
+    #[serde(rename = "Event", borrow)]
+    test_event: Option<&'a RawValue>,
+    #[serde(rename = "Type", borrow)]
+    sns_type: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RecordProbe<'a> {
+    #[serde(rename = "eventSource", alias = "EventSource", borrow)]
+    event_source: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct SqsRecord<'a> {
+    #[serde(rename = "messageId", borrow)]
+    message_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    body: Option<&'a RawValue>,
+}
+
+/// Recognises the shape of `event`.
+pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
+    let probe: Probe =
+        serde_json::from_slice(event).map_err(|err| DispatchError::NotAnObject(describe_non_object(event, &err)))?;
+    let source = lenient_str(probe.source);
+    let detail_type = lenient_str(probe.detail_type);
+    if source.as_deref() == Some("aws.guardduty") {
+        return match detail_type.as_deref() {
+            Some("GuardDuty Finding") => Ok(Invocation::Finding(event)),
+            other => Err(DispatchError::NotAFinding(other.unwrap_or("(none)").to_owned())),
+        };
+    }
+    let text = std::str::from_utf8(event).map_err(|_| DispatchError::NotAnObject("invalid UTF-8".into()))?;
+    if is_object_created(source.as_deref(), detail_type.as_deref()) {
+        return Ok(Invocation::Objects(s3_notification::parse(text)?));
+    }
+    if source.is_some() || detail_type.is_some() {
+        return Err(DispatchError::Unsupported(format!(
+            "EventBridge event with source {:?} and detail-type {:?}",
+            source.as_deref().unwrap_or("(none)"),
+            detail_type.as_deref().unwrap_or("(none)")
+        )));
+    }
+    if let Some(records) = probe.records {
+        if first_event_source(records).as_deref() == Some("aws:sqs") {
+            return sqs_messages(records).map(Invocation::Sqs);
+        }
+        return Ok(Invocation::Objects(s3_notification::parse(text)?));
+    }
+    if probe.test_event.is_some() || probe.sns_type.is_some() {
+        return Ok(Invocation::Objects(s3_notification::parse(text)?));
+    }
+    Err(DispatchError::Unsupported(format!("top-level keys {}", top_level_keys(event))))
+}
+
+fn first_event_source(records: &RawValue) -> Option<String> {
+    let probes: Vec<RecordProbe> = serde_json::from_str(records.get()).ok()?;
+    probes.first().and_then(|p| lenient_str(p.event_source)).map(|s| s.into_owned())
+}
+
+fn sqs_messages(records: &RawValue) -> Result<Vec<SqsMessage>, DispatchError> {
+    let records: Vec<SqsRecord> = serde_json::from_str(records.get())
+        .map_err(|e| DispatchError::Unsupported(format!("SQS Records are not objects: {e}")))?;
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, record)| {
+            let message_id = lenient_str(record.message_id)
+                .ok_or_else(|| DispatchError::Unsupported(format!("SQS Records[{i}] has no messageId")))?
+                .into_owned();
+            let notification = match lenient_str(record.body) {
+                Some(body) => s3_notification::parse(&body),
+                None => Err(NotificationError("the SQS message has no body string".into())),
+            };
+            Ok(SqsMessage { message_id, notification })
+        })
+        .collect()
+}
+
+fn describe_non_object(event: &[u8], err: &serde_json::Error) -> String {
+    match event.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => "empty payload".into(),
+        Some(b'[') => "got an array".into(),
+        Some(b'"') => "got a string".into(),
+        Some(b'{') => format!("invalid JSON: {err}"),
+        Some(b'n') if event.trim_ascii() == b"null" => "got null".into(),
+        Some(_) => format!("got a number, boolean or invalid JSON: {err}"),
+    }
+}
+
+fn top_level_keys(event: &[u8]) -> String {
+    let keys: BTreeMap<String, IgnoredAny> = serde_json::from_slice(event).unwrap_or_default();
+    if keys.is_empty() {
+        return "(none)".into();
+    }
+    let mut names: Vec<&str> = keys.keys().map(String::as_str).take(12).collect();
+    if keys.len() > 12 {
+        names.push("…");
+    }
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_and_not_findings() {
+        let ok = br#"{"source":"aws.guardduty","detail-type":"GuardDuty Finding","detail":{}}"#;
+        assert!(matches!(dispatch(ok), Ok(Invocation::Finding(_))));
+        let api = br#"{"source":"aws.guardduty","detail-type":"AWS API Call via CloudTrail","detail":{}}"#;
+        let err = dispatch(api).unwrap_err().to_string();
+        assert!(err.contains("AWS API Call via CloudTrail"), "{err}");
+    }
+
+    #[test]
+    fn unknown_shapes_are_named() {
+        for (event, needle) in [
+            (&b""[..], "empty payload"),
+            (b"[1,2]", "array"),
+            (b"\"x\"", "string"),
+            (b"null", "null"),
+            (b"42", "number"),
+            (b"{\"a\":", "invalid JSON"),
+            (br#"{"zeta":1,"alpha":{}}"#, "top-level keys alpha, zeta"),
+            (br#"{"source":"aws.ec2","detail-type":"EC2 Instance State-change Notification"}"#, "aws.ec2"),
+        ] {
+            let err = dispatch(event).unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn sqs_messages_are_kept_apart() {
+        let good =
+            r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}"#;
+        let event = serde_json::json!({"Records": [
+            {"messageId": "m1", "eventSource": "aws:sqs", "body": good},
+            {"messageId": "m2", "eventSource": "aws:sqs", "body": "garbage"},
+        ]})
+        .to_string();
+        let Ok(Invocation::Sqs(messages)) = dispatch(event.as_bytes()) else { panic!("not sqs") };
+        assert_eq!(messages[0].notification.as_ref().unwrap().objects.len(), 1);
+        assert_eq!(messages[1].message_id, "m2");
+        assert!(messages[1].notification.is_err());
+    }
+}

@@ -1,0 +1,149 @@
+//! One Datadog log entry from one raw record, written straight into a reused buffer: our
+//! attributes first, then the record itself copied as raw JSON (never parsed into a tree
+//! and serialized again). Entries over the 1 MB limit are shrunk or dropped here.
+//!
+//! The layout of each kind is documented in the README ("Log entry layout").
+
+pub mod cloudtrail;
+pub mod finding;
+pub mod plain;
+mod shrink;
+
+use crate::config::Tags;
+use crate::json;
+use crate::limits::MAX_ENTRY_BYTES;
+use crate::stats::{DropReason, Stats};
+use crate::timestamp::{Clock, LogDate};
+
+/// What every entry builder needs: shared tags, overrides and the clock.
+#[derive(Debug, Clone)]
+pub struct EntryContext {
+    /// `DD_TAGS` and our own tags.
+    pub tags: Tags,
+    /// `DD_SOURCE`.
+    pub source_override: Option<String>,
+    /// Processing time and the intake's date window.
+    pub clock: Clock,
+}
+
+/// The S3 object a record came from (added as `aws.s3.bucket` / `aws.s3.key`).
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectOrigin<'a> {
+    /// Bucket name.
+    pub bucket: &'a str,
+    /// Object key (decoded).
+    pub key: &'a str,
+}
+
+impl EntryContext {
+    /// Writes `{"ddsource":…,"ddsourcecategory":"aws","service":…` into a cleared `out`.
+    fn begin(&self, out: &mut Vec<u8>, source: &str, service: &str) {
+        out.clear();
+        out.extend_from_slice(b"{\"ddsource\":");
+        json::write_str(out, self.source_override.as_deref().unwrap_or(source));
+        out.extend_from_slice(b",\"ddsourcecategory\":\"aws\",\"service\":");
+        json::write_str(out, self.tags.service.as_deref().unwrap_or(service));
+    }
+
+    /// Writes `,"ddtags":"<common>,k:v,…"`, skipping pairs with an empty value.
+    fn write_tags(&self, out: &mut Vec<u8>, pairs: &[(&str, &str)]) {
+        out.extend_from_slice(b",\"ddtags\":\"");
+        out.extend_from_slice(self.tags.common_json.as_bytes());
+        for (name, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+            out.push(b',');
+            json::write_str_body(out, name);
+            out.push(b':');
+            json::write_str_body(out, value);
+        }
+        out.push(b'"');
+    }
+
+    /// Writes `,"timestamp":…` (plus the original date when clamped); true when clamped.
+    fn write_date(&self, out: &mut Vec<u8>, original: Option<&str>) -> bool {
+        out.extend_from_slice(b",\"timestamp\":");
+        match self.clock.log_date(original) {
+            LogDate::Original(date) | LogDate::Missing(date) => {
+                json::write_str(out, date);
+                false
+            }
+            LogDate::Clamped { now, original } => {
+                json::write_str(out, now);
+                out.extend_from_slice(b",\"original_timestamp\":");
+                json::write_str(out, original);
+                out.extend_from_slice(b",\"timestamp_clamped\":true");
+                true
+            }
+        }
+    }
+}
+
+/// Writes `,"aws":{"s3":{"bucket":…,"key":…}}`.
+fn write_origin(out: &mut Vec<u8>, origin: ObjectOrigin<'_>) {
+    out.extend_from_slice(b",\"aws\":{\"s3\":{\"bucket\":");
+    json::write_str(out, origin.bucket);
+    out.extend_from_slice(b",\"key\":");
+    json::write_str(out, origin.key);
+    out.extend_from_slice(b"}}");
+}
+
+/// Appends the members of a compact JSON object (`{…}`) after attributes already written,
+/// i.e. `,"a":1,"b":2`, or nothing for `{}`.
+fn append_members(out: &mut Vec<u8>, compact_object: &[u8]) {
+    let inner = &compact_object[1..compact_object.len() - 1];
+    if !inner.is_empty() {
+        out.push(b',');
+        out.extend_from_slice(inner);
+    }
+}
+
+/// Outcome of fitting a built entry into the 1 MB limit.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// The entry fits as built.
+    Fits,
+    /// The entry was shrunk (largest strings cut, `"truncated":true` added) and fits.
+    Truncated,
+    /// The entry could not be made to fit: drop it.
+    TooLarge,
+}
+
+/// Makes sure `entry` is at most [`MAX_ENTRY_BYTES`], shrinking it in place if needed, and
+/// counts the outcome in `stats`.
+pub fn fit_entry(entry: &mut Vec<u8>, stats: &mut Stats) -> Fit {
+    if entry.len() <= MAX_ENTRY_BYTES {
+        return Fit::Fits;
+    }
+    match shrink::shrink(entry, MAX_ENTRY_BYTES) {
+        Some(smaller) => {
+            *entry = smaller;
+            stats.truncated += 1;
+            Fit::Truncated
+        }
+        None => {
+            stats.drop_record(DropReason::EntryTooLarge);
+            tracing::warn!(bytes = entry.len(), "dropped a log entry over 1,000,000 bytes that could not be shrunk");
+            Fit::TooLarge
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use time::macros::datetime;
+
+    /// A context with fixed tags and a clock at 2026-11-24T12:00:00Z.
+    pub fn context() -> EntryContext {
+        EntryContext {
+            tags: Tags { common_json: "env:test,forwardername:fwd,forwarder_version:0.1.0".into(), service: None },
+            source_override: None,
+            clock: Clock::at(datetime!(2026-11-24 12:00 UTC)),
+        }
+    }
+
+    /// Parses a built entry.
+    pub fn parse(entry: &[u8]) -> serde_json::Value {
+        serde_json::from_slice(entry)
+            .unwrap_or_else(|e| panic!("invalid entry {e}: {}", String::from_utf8_lossy(entry)))
+    }
+}

@@ -1,0 +1,156 @@
+//! The Datadog logs intake over HTTPS: `POST …/api/v2/logs` with the API key in the
+//! `DD-API-KEY` header, retries with backoff and jitter within the deadline, halving on 413.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+
+use super::retry::{Verdict, backoff, parse_retry_after, verdict};
+use super::{Delivery, Intake, IntakeError};
+use crate::api_key::ApiKey;
+use crate::batch::Batch;
+use crate::compress;
+use crate::config::{Config, NAME, RetrySettings, VERSION};
+use crate::deadline::Deadline;
+
+/// Shortest time worth starting a request in before the deadline.
+const MIN_REQUEST_TIME: Duration = Duration::from_millis(300);
+
+/// Sends bodies to the intake.
+pub struct HttpIntake {
+    client: reqwest::Client,
+    url: String,
+    key: Arc<ApiKey>,
+    retry: RetrySettings,
+}
+
+enum Failure {
+    Split,
+    Failed(IntakeError),
+}
+
+impl HttpIntake {
+    /// Builds the HTTP client (once, at start-up).
+    pub fn new(config: &Config, key: Arc<ApiKey>) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(format!("{NAME}/{VERSION}"))
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(20))
+            .build()?;
+        Ok(Self { client, url: config.intake_url.clone(), key, retry: config.retry.clone() })
+    }
+
+    async fn send_with_retries(&self, batch: &Batch, deadline: Deadline, retries: &mut u64) -> Result<(), Failure> {
+        let mut attempt: u32 = 0;
+        let mut key_reread = false;
+        loop {
+            attempt += 1;
+            let timeout =
+                deadline.remaining().map_or(self.retry.request_timeout, |left| left.min(self.retry.request_timeout));
+            if timeout < MIN_REQUEST_TIME {
+                return Err(Failure::Failed(IntakeError::Deadline {
+                    attempts: attempt - 1,
+                    last: "no time left for a request".into(),
+                }));
+            }
+            let key = self.key.current();
+            let mut request = self
+                .client
+                .post(&self.url)
+                .header("DD-API-KEY", &*key)
+                .header(CONTENT_TYPE, "application/json")
+                .header("DD-EVP-ORIGIN", NAME)
+                .header("DD-EVP-ORIGIN-VERSION", VERSION)
+                .timeout(timeout)
+                .body(batch.body.clone());
+            if let Some(encoding) = compress::content_encoding(batch.compression.codec) {
+                request = request.header(CONTENT_ENCODING, encoding);
+            }
+            let (last, retry_after) = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let retry_after =
+                        response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+                    // The body is drained, never logged: an intake may echo what it received.
+                    let _ = response.bytes().await;
+                    match verdict(status) {
+                        Verdict::Accepted => return Ok(()),
+                        Verdict::Split => return Err(Failure::Split),
+                        Verdict::Rejected => {
+                            return Err(Failure::Failed(IntakeError::Rejected { status, entries: batch.entries() }));
+                        }
+                        Verdict::KeyRejected => {
+                            if !key_reread && self.key.refresh_after_rejection(&key).await {
+                                key_reread = true;
+                                attempt -= 1;
+                                continue;
+                            }
+                            return Err(Failure::Failed(IntakeError::ApiKeyRejected { status }));
+                        }
+                        Verdict::Retry => (format!("HTTP {status}"), retry_after),
+                    }
+                }
+                Err(err) => (describe(&err), None),
+            };
+            if attempt >= self.retry.max_attempts {
+                return Err(Failure::Failed(IntakeError::Unavailable { attempts: attempt, last }));
+            }
+            let wait = backoff(&self.retry, attempt - 1, retry_after);
+            if deadline.remaining().is_some_and(|left| wait + MIN_REQUEST_TIME >= left) {
+                return Err(Failure::Failed(IntakeError::Deadline { attempts: attempt, last }));
+            }
+            tracing::warn!(attempt, last = %last, wait_ms = wait.as_millis() as u64, "intake request failed; retrying");
+            tokio::time::sleep(wait).await;
+            *retries += 1;
+        }
+    }
+}
+
+fn describe(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timeout"
+    } else if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        detail = cause.to_string();
+        source = cause.source();
+    }
+    if detail.is_empty() { kind.to_owned() } else { format!("{kind}: {detail}") }
+}
+
+impl Intake for HttpIntake {
+    async fn deliver(&self, batch: Batch, deadline: Deadline) -> Delivery {
+        let mut delivery = Delivery::default();
+        let mut queue = vec![batch];
+        while let Some(batch) = queue.pop() {
+            let entries = batch.entries() as u64;
+            let failure = match self.send_with_retries(&batch, deadline, &mut delivery.retries).await {
+                Ok(()) => {
+                    delivery.accepted += entries;
+                    continue;
+                }
+                Err(Failure::Split) => match batch.split() {
+                    Ok(Some((first, second))) => {
+                        tracing::warn!(entries, "the intake answered 413; sending the body in two halves");
+                        queue.push(second);
+                        queue.push(first);
+                        continue;
+                    }
+                    Ok(None) => IntakeError::Rejected { status: 413, entries: 1 },
+                    Err(err) => IntakeError::Split(err.to_string()),
+                },
+                Err(Failure::Failed(err)) => err,
+            };
+            tracing::error!(entries, error = %failure, "entries not delivered");
+            delivery.failed += entries;
+            delivery.error.get_or_insert(failure);
+        }
+        delivery
+    }
+}

@@ -1,0 +1,124 @@
+//! Line-oriented objects: GuardDuty findings exports (JSON Lines, one finding a line) and
+//! any other object (one log a line). Lines are read with a length cap so a file without
+//! newlines cannot exhaust memory.
+
+use std::io::BufRead;
+
+use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
+use crate::entry::{EntryContext, ObjectOrigin, plain};
+use crate::limits::MAX_RECORD_BYTES;
+use crate::sink::{BatchOut, EntrySink};
+use crate::source::object_reader::ReadError;
+use crate::stats::DropReason;
+
+/// What the lines of an object hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFormat {
+    /// One GuardDuty finding per line.
+    Findings,
+    /// Anything: each line becomes the `message` of a log with this `ddsource`.
+    Plain,
+}
+
+/// Reads every non-blank line of an object into `sink`.
+pub fn read_lines<R: BufRead, O: BatchOut>(
+    mut reader: R,
+    format: LineFormat,
+    plain_source: &str,
+    ctx: &EntryContext,
+    origin: ObjectOrigin<'_>,
+    sink: &mut EntrySink<O>,
+) -> Result<(), ReadError> {
+    let mut line = Vec::new();
+    loop {
+        let (fits, more) = read_capped_line(&mut reader, &mut line, MAX_RECORD_BYTES)?;
+        if !more && line.is_empty() && fits {
+            return Ok(());
+        }
+        let text = trim(&line);
+        if fits && text.is_empty() {
+            continue;
+        }
+        sink.stats.records_in += 1;
+        if !fits {
+            sink.stats.drop_record(DropReason::RecordTooLarge);
+            tracing::warn!(bucket = origin.bucket, key = origin.key, "skipped a line over {MAX_RECORD_BYTES} bytes");
+            continue;
+        }
+        match format {
+            LineFormat::Findings => build_finding(text, ctx, origin, sink),
+            LineFormat::Plain => plain::write_message(&mut sink.entry, ctx, plain_source, Some(origin), text),
+        }
+        sink.commit()?;
+    }
+}
+
+fn build_finding<O: BatchOut>(line: &[u8], ctx: &EntryContext, origin: ObjectOrigin<'_>, sink: &mut EntrySink<O>) {
+    match FindingSummary::parse(line) {
+        Ok(summary) => {
+            if write_finding(&mut sink.entry, ctx, &summary, EnvelopeFallback::default(), FindingBody::Detail(line)) {
+                sink.stats.clamped_dates += 1;
+            }
+        }
+        Err(_) => {
+            sink.stats.invalid_json += 1;
+            plain::write_message(&mut sink.entry, ctx, "guardduty", Some(origin), line);
+        }
+    }
+}
+
+fn trim(line: &[u8]) -> &[u8] {
+    let start = line.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(line.len());
+    let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |i| i + 1);
+    &line[start..end]
+}
+
+/// Reads one line (without its `\n`) into `line`. Returns (fits, more): `fits` is false
+/// when the line was longer than `max` (then consumed but not kept); `more` is false at
+/// the end of the stream.
+fn read_capped_line<R: BufRead>(reader: &mut R, line: &mut Vec<u8>, max: usize) -> std::io::Result<(bool, bool)> {
+    line.clear();
+    let mut fits = true;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((fits, false));
+        }
+        let (segment, used, end) = match memchr::memchr(b'\n', buf) {
+            Some(p) => (&buf[..p], p + 1, true),
+            None => (buf, buf.len(), false),
+        };
+        if fits && line.len() + segment.len() <= max {
+            line.extend_from_slice(segment);
+        } else {
+            fits = false;
+            line.clear();
+        }
+        reader.consume(used);
+        if end {
+            return Ok((fits, true));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capped_lines() {
+        let input = b"short\r\n\n  \n".iter().chain(&[b'x'; 50]).chain(b"\nlast").copied().collect::<Vec<u8>>();
+        let mut r = std::io::BufReader::with_capacity(4, &input[..]);
+        let mut line = Vec::new();
+        let mut seen = Vec::new();
+        loop {
+            let (fits, more) = read_capped_line(&mut r, &mut line, 10).unwrap();
+            seen.push((fits, String::from_utf8(trim(&line).to_vec()).unwrap()));
+            if !more {
+                break;
+            }
+        }
+        let expected = [(true, "short"), (true, ""), (true, ""), (false, ""), (true, "last")];
+        assert_eq!(seen, expected.map(|(f, s)| (f, s.to_string())));
+    }
+}

@@ -1,0 +1,176 @@
+//! Reads one object's bytes: detects gzip (multi-member) or zstd by magic bytes, then hands
+//! the decompressed stream to the record reader for the object's kind. Runs on a blocking
+//! thread; nothing is held whole in memory.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use super::cloudtrail;
+use super::lines::{self, LineFormat};
+use super::object_kind::ObjectKind;
+use crate::entry::{EntryContext, ObjectOrigin};
+use crate::sink::{BatchOut, EntrySink, SinkError};
+
+const READ_BUFFER: usize = 256 * 1024;
+
+/// Why an object could not be read to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Reading, decompressing or JSON structure failed (truncated gzip, connection drop…).
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// The content is not what its key says.
+    #[error("{0}")]
+    Format(String),
+    /// The entries could not be handed on.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+}
+
+/// Compression found at the start of an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// gzip magic `1f 8b`.
+    Gzip,
+    /// zstd magic `28 b5 2f fd`.
+    Zstd,
+    /// Anything else: read as is.
+    Plain,
+}
+
+/// Detects the encoding from the first bytes.
+pub fn sniff(head: &[u8]) -> Encoding {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Encoding::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Encoding::Zstd
+    } else {
+        Encoding::Plain
+    }
+}
+
+/// Wraps `raw` in the decoder its first bytes call for.
+pub fn decoded<'a>(raw: impl Read + Send + 'a) -> io::Result<Box<dyn BufRead + Send + 'a>> {
+    let mut raw = BufReader::with_capacity(READ_BUFFER, raw);
+    Ok(match sniff(raw.fill_buf()?) {
+        Encoding::Gzip => Box::new(BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(raw))),
+        Encoding::Zstd => {
+            Box::new(BufReader::with_capacity(READ_BUFFER, zstd::stream::read::Decoder::with_buffer(raw)?))
+        }
+        Encoding::Plain => Box::new(raw),
+    })
+}
+
+/// Reads a whole object of `kind` from `raw` into `sink`.
+pub fn read_object<O: BatchOut>(
+    raw: impl Read + Send,
+    kind: ObjectKind,
+    ctx: &EntryContext,
+    origin: ObjectOrigin<'_>,
+    sink: &mut EntrySink<O>,
+) -> Result<(), ReadError> {
+    let reader = decoded(raw)?;
+    let plain_source = ctx.source_override.as_deref().unwrap_or("s3");
+    match kind {
+        ObjectKind::CloudTrail => cloudtrail::read_records(reader, ctx, origin, sink),
+        ObjectKind::GuardDutyExport => lines::read_lines(reader, LineFormat::Findings, plain_source, ctx, origin, sink),
+        ObjectKind::Lines => lines::read_lines(reader, LineFormat::Plain, plain_source, ctx, origin, sink),
+        ObjectKind::CloudTrailDigest => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Codec, Compression};
+    use crate::stats::Stats;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn run(bytes: &[u8], kind: ObjectKind) -> (Stats, Result<(), ReadError>, Vec<serde_json::Value>) {
+        let ctx = crate::entry::test_support::context();
+        let origin = ObjectOrigin { bucket: "b", key: "k" };
+        let mut sink = EntrySink::new(Compression { codec: Codec::None, level: 0 }, Vec::new());
+        let result = read_object(bytes, kind, &ctx, origin, &mut sink);
+        let (mut stats, batches, finish) = sink.finish();
+        finish.unwrap();
+        let mut entries = Vec::new();
+        for b in batches {
+            stats.entries_sent += b.entries() as u64;
+            entries.extend(serde_json::from_slice::<Vec<serde_json::Value>>(&b.raw_body().unwrap()).unwrap());
+        }
+        (stats, result, entries)
+    }
+
+    #[test]
+    fn cloudtrail_multi_member_gzip_with_pretty_records() {
+        let first = gzip(b"{\n  \"Records\": [\n    {\"eventName\": \"A\",\n     \"x\": \"keep  spaces\"},\n");
+        let second = gzip(b"    {\"eventName\": \"B\"}, \"not an object\"\n  ], \"other\": {\"a\": [1]}\n}\n");
+        let (stats, result, entries) = run(&[first, second].concat(), ObjectKind::CloudTrail);
+        result.unwrap();
+        assert_eq!(stats.records_in, 3);
+        assert_eq!(stats.invalid_json, 1);
+        assert!(stats.balanced());
+        assert_eq!(entries[0]["evt"]["name"], "A");
+        assert_eq!(entries[0]["x"], "keep  spaces");
+        assert_eq!(entries[1]["evt"]["name"], "B");
+        assert_eq!(entries[2]["message"], "\"not an object\"");
+    }
+
+    #[test]
+    fn cloudtrail_structure_errors() {
+        for (body, needle) in [
+            (&b"{\"Records\": {}}"[..], "not an array"),
+            (b"{\"logFiles\": []}", "no Records"),
+            (b"[1,2]", "JSON object"),
+            (b"{\"Records\": [{\"a\":1}", "truncated"),
+            (b"{\"Records\": []} {\"Records\": []}", "after the Records object"),
+        ] {
+            let (_, result, _) = run(&gzip(body), ObjectKind::CloudTrail);
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error() {
+        let records = vec![r#"{"eventName":"A","n":"0123456789abcdef"}"#; 2000].join(",");
+        let data = gzip(format!(r#"{{"Records":[{records}]}}"#).as_bytes());
+        let (_, result, _) = run(&data[..data.len() / 2], ObjectKind::CloudTrail);
+        assert!(matches!(result, Err(ReadError::Io(_))), "{result:?}");
+    }
+
+    #[test]
+    fn findings_export_and_plain_lines() {
+        let lines = b"{\"type\":\"Recon:EC2/PortProbeUnprotectedPort\",\"severity\":5}\nnot json\n\n{\"type\":\"X:Y/Z\",\"severity\":9}";
+        let (stats, result, entries) = run(&gzip(lines), ObjectKind::GuardDutyExport);
+        result.unwrap();
+        assert_eq!((stats.records_in, stats.invalid_json), (3, 1));
+        assert_eq!(entries[0]["status"], "warn");
+        assert_eq!(entries[1]["ddsource"], "guardduty");
+        assert_eq!(entries[1]["message"], "not json");
+        assert_eq!(entries[2]["status"], "critical");
+        let (stats, _, entries) = run(b"a\nb\r\n", ObjectKind::Lines);
+        assert_eq!(stats.records_in, 2);
+        assert_eq!(entries[1]["message"], "b");
+        assert_eq!(entries[1]["ddsource"], "s3");
+    }
+
+    #[test]
+    fn zstd_and_empty_objects() {
+        let z = zstd::bulk::compress(b"one\ntwo\n", 3).unwrap();
+        let (stats, result, _) = run(&z, ObjectKind::Lines);
+        result.unwrap();
+        assert_eq!(stats.records_in, 2);
+        let (stats, result, _) = run(b"", ObjectKind::Lines);
+        result.unwrap();
+        assert_eq!(stats.records_in, 0);
+        let (stats, result, _) = run(&gzip(b""), ObjectKind::GuardDutyExport);
+        result.unwrap();
+        assert_eq!(stats.records_in, 0);
+    }
+}

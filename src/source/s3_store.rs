@@ -1,0 +1,163 @@
+//! The only code that talks to S3: `GetObject` as a stream and `ListObjectsV2` pages, behind
+//! the [`ObjectStore`] trait. S3 errors become errors naming the bucket and key, with a hint
+//! for access problems.
+
+use std::future::Future;
+use std::io::Read;
+
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use tokio::sync::OnceCell;
+use tokio_util::io::SyncIoBridge;
+
+/// An object's bytes as a blocking reader (use it on a blocking thread).
+pub struct ObjectBody {
+    /// The (possibly compressed) bytes, streamed.
+    pub reader: Box<dyn Read + Send>,
+    /// Content length, when known.
+    pub size: Option<u64>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Default)]
+pub struct ListPage {
+    /// Keys and sizes.
+    pub objects: Vec<(String, u64)>,
+    /// Token for the next page, if any.
+    pub next: Option<String>,
+}
+
+/// What went wrong reading an object.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectErrorKind {
+    /// S3 says the key does not exist.
+    #[error("NoSuchKey: the object does not exist (deleted since the notification, or its key is encoded differently)")]
+    NotFound,
+    /// S3 refused access.
+    #[error("AccessDenied: the function's role needs s3:GetObject (and s3:ListBucket) on this bucket")]
+    AccessDenied,
+    /// KMS refused to decrypt the object.
+    #[error(
+        "access denied by KMS: the function's role needs kms:Decrypt on the key that encrypts this object (GuardDuty exports are always KMS-encrypted)"
+    )]
+    KmsDenied,
+    /// Any other S3 or network failure.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// An S3 error with the object it concerns.
+#[derive(Debug, thiserror::Error)]
+#[error("s3://{bucket}/{key}: {kind}")]
+pub struct ObjectError {
+    /// Bucket.
+    pub bucket: String,
+    /// Key (or prefix, for listings).
+    pub key: String,
+    /// What happened.
+    pub kind: ObjectErrorKind,
+}
+
+/// Where objects are read from.
+pub trait ObjectStore: Send + Sync + 'static {
+    /// Starts reading an object.
+    fn open(&self, bucket: &str, key: &str) -> impl Future<Output = Result<ObjectBody, ObjectError>> + Send;
+    /// Lists one page of keys under `prefix`.
+    fn list(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        token: Option<String>,
+    ) -> impl Future<Output = Result<ListPage, ObjectError>> + Send;
+}
+
+/// Amazon S3 (or an S3-compatible server named by `AWS_ENDPOINT_URL[_S3]`, then addressed
+/// path-style), connected once: at start-up in Lambda, on first use on the command line.
+#[derive(Default)]
+pub struct S3Store {
+    client: OnceCell<aws_sdk_s3::Client>,
+}
+
+impl S3Store {
+    /// A store that connects on first use.
+    pub fn lazy() -> Self {
+        Self::default()
+    }
+
+    /// A store connected now.
+    pub async fn connect() -> Self {
+        let store = Self::default();
+        store.client().await;
+        store
+    }
+
+    async fn client(&self) -> &aws_sdk_s3::Client {
+        self.client
+            .get_or_init(|| async {
+                let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                let custom_endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+                    .iter()
+                    .any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()));
+                let config = aws_sdk_s3::config::Builder::from(&shared).force_path_style(custom_endpoint).build();
+                aws_sdk_s3::Client::from_conf(config)
+            })
+            .await
+    }
+}
+
+fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    not_found: impl Fn(&E) -> bool,
+) -> ObjectErrorKind {
+    if let SdkError::ServiceError(service) = err {
+        let inner = service.err();
+        if not_found(inner) {
+            return ObjectErrorKind::NotFound;
+        }
+        let code = inner.code().unwrap_or_default();
+        let message = inner.message().unwrap_or_default().to_ascii_lowercase();
+        if code.starts_with("KMS") || (code == "AccessDenied" && message.contains("kms")) {
+            return ObjectErrorKind::KmsDenied;
+        }
+        if code == "AccessDenied" || service.raw().status().as_u16() == 403 {
+            return ObjectErrorKind::AccessDenied;
+        }
+        if code == "NoSuchKey" || code == "NoSuchBucket" {
+            return ObjectErrorKind::NotFound;
+        }
+    }
+    ObjectErrorKind::Other(DisplayErrorContext(err).to_string())
+}
+
+impl ObjectStore for S3Store {
+    async fn open(&self, bucket: &str, key: &str) -> Result<ObjectBody, ObjectError> {
+        let client = self.client().await;
+        let response = client.get_object().bucket(bucket).key(key).send().await.map_err(|err| ObjectError {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            kind: classify(&err, |e| e.is_no_such_key()),
+        })?;
+        let size = response.content_length().and_then(|n| u64::try_from(n).ok());
+        let reader = SyncIoBridge::new(response.body.into_async_read());
+        Ok(ObjectBody { reader: Box::new(reader), size })
+    }
+
+    async fn list(&self, bucket: &str, prefix: &str, token: Option<String>) -> Result<ListPage, ObjectError> {
+        let client = self.client().await;
+        let page =
+            client.list_objects_v2().bucket(bucket).prefix(prefix).set_continuation_token(token).send().await.map_err(
+                |err| ObjectError {
+                    bucket: bucket.to_owned(),
+                    key: prefix.to_owned(),
+                    kind: classify(&err, |e| e.is_no_such_bucket()),
+                },
+            )?;
+        let objects = page
+            .contents()
+            .iter()
+            .filter_map(|o| Some((o.key()?.to_owned(), o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0))))
+            .collect();
+        let next =
+            page.is_truncated().unwrap_or(false).then(|| page.next_continuation_token().map(str::to_owned)).flatten();
+        Ok(ListPage { objects, next })
+    }
+}

@@ -1,0 +1,78 @@
+//! The log date rule: Datadog drops logs dated more than 18 h in the past or 2 h in the
+//! future (after answering 202), so an out-of-window date is replaced by the processing
+//! time and the original is kept as an attribute.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::limits::{MAX_FUTURE, MAX_PAST, WINDOW_MARGIN};
+
+/// The processing time and the window of dates the intake keeps, computed once per object
+/// or invocation rather than per record.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    now_text: String,
+    earliest: OffsetDateTime,
+    latest: OffsetDateTime,
+}
+
+/// What to write as an entry's `timestamp`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LogDate<'a> {
+    /// The record's own date, inside the window: sent as given.
+    Original(&'a str),
+    /// The record's date is outside the window or unreadable: send `now`, keep `original`.
+    Clamped { now: &'a str, original: &'a str },
+    /// The record has no date: send `now`.
+    Missing(&'a str),
+}
+
+impl Clock {
+    /// A clock reading the system time.
+    pub fn now() -> Self {
+        Self::at(OffsetDateTime::now_utc())
+    }
+
+    /// A clock fixed at `now` (for tests).
+    pub fn at(now: OffsetDateTime) -> Self {
+        let now_text = now.format(&Rfc3339).unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"));
+        Self { now_text, earliest: now - MAX_PAST + WINDOW_MARGIN, latest: now + MAX_FUTURE - WINDOW_MARGIN }
+    }
+
+    /// The processing time as RFC 3339 text.
+    pub fn now_text(&self) -> &str {
+        &self.now_text
+    }
+
+    /// Decides the log date for a record dated `original` (RFC 3339), if any.
+    pub fn log_date<'a>(&'a self, original: Option<&'a str>) -> LogDate<'a> {
+        let Some(original) = original else {
+            return LogDate::Missing(&self.now_text);
+        };
+        match OffsetDateTime::parse(original, &Rfc3339) {
+            Ok(date) if date >= self.earliest && date <= self.latest => LogDate::Original(original),
+            _ => LogDate::Clamped { now: &self.now_text, original },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn window_rule() {
+        let clock = Clock::at(datetime!(2026-11-24 12:00 UTC));
+        assert_eq!(clock.log_date(Some("2026-11-24T11:00:00.123Z")), LogDate::Original("2026-11-24T11:00:00.123Z"));
+        assert_eq!(clock.log_date(Some("2026-11-23T18:30:00Z")), LogDate::Original("2026-11-23T18:30:00Z"));
+        for stale in ["2026-11-23T17:55:00Z", "2020-01-01T00:00:00Z", "2026-11-24T13:55:00Z", "not a date"] {
+            assert_eq!(
+                clock.log_date(Some(stale)),
+                LogDate::Clamped { now: "2026-11-24T12:00:00Z", original: stale },
+                "{stale}"
+            );
+        }
+        assert_eq!(clock.log_date(None), LogDate::Missing("2026-11-24T12:00:00Z"));
+    }
+}
