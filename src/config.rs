@@ -110,6 +110,8 @@ pub struct Config {
     pub log_level: String,
     /// The Lambda function name (`forwardername` tag).
     pub function_name: String,
+    /// `GUARDDUTY_MIN_SEVERITY`: findings below it are dropped (and counted).
+    pub min_severity: f64,
 }
 
 impl Config {
@@ -193,6 +195,15 @@ impl Config {
             return Err(invalid("DD_LOG_LEVEL", "expected one of trace, debug, info, warn, error, off"));
         }
 
+        let min_severity = match get("GUARDDUTY_MIN_SEVERITY") {
+            None => 0.0,
+            Some(text) => {
+                parse_num::<f64>("GUARDDUTY_MIN_SEVERITY", &text).ok().filter(|n| (0.0..=10.0).contains(n)).ok_or_else(
+                    || invalid("GUARDDUTY_MIN_SEVERITY", format!("`{text}` is not a number from 0 to 10")),
+                )?
+            }
+        };
+
         Ok(Self {
             api_key,
             intake_url,
@@ -208,6 +219,7 @@ impl Config {
             },
             log_level,
             function_name,
+            min_severity,
         })
     }
 }
@@ -329,6 +341,8 @@ mod tests {
             ("DD_API_KEY_SECRET_ARN", "my-secret"),
             ("DD_LOG_LEVEL", "loud"),
             ("DD_MAX_ATTEMPTS", "-1"),
+            ("GUARDDUTY_MIN_SEVERITY", "11"),
+            ("GUARDDUTY_MIN_SEVERITY", "high"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{var}={value}");

@@ -392,6 +392,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             tags: self.config.tags.clone(),
             source_override: self.config.source_override.clone(),
             clock: Clock::now(),
+            min_severity: self.config.min_severity,
         }
     }
 }

@@ -11,17 +11,21 @@ pub enum DropReason {
     EntryTooLarge,
     /// The raw record was over the reader's cap and was skipped without being buffered.
     RecordTooLarge,
+    /// A GuardDuty finding below `GUARDDUTY_MIN_SEVERITY`.
+    BelowMinSeverity,
 }
 
 impl DropReason {
     /// Every reason, in summary order.
-    pub const ALL: [DropReason; 2] = [DropReason::EntryTooLarge, DropReason::RecordTooLarge];
+    pub const ALL: [DropReason; 3] =
+        [DropReason::EntryTooLarge, DropReason::RecordTooLarge, DropReason::BelowMinSeverity];
 
     /// Name used in the summary and metrics.
     pub fn name(self) -> &'static str {
         match self {
             DropReason::EntryTooLarge => "entry_too_large",
             DropReason::RecordTooLarge => "record_too_large",
+            DropReason::BelowMinSeverity => "below_min_severity",
         }
     }
 }

@@ -112,6 +112,11 @@ impl<'a> FindingSummary<'a> {
         })
     }
 
+    /// Whether the finding is below `min` (a finding without a readable severity is kept).
+    pub fn below(&self, min: f64) -> bool {
+        self.severity.is_some_and(|severity| severity < min)
+    }
+
     /// The threat purpose: the part of the type before `:` (→ `evt.category`).
     pub fn threat_purpose(&self) -> Option<&str> {
         self.kind.as_deref().and_then(|k| k.split_once(':')).map(|(purpose, _)| purpose)

@@ -24,6 +24,8 @@ pub struct EntryContext {
     pub source_override: Option<String>,
     /// Processing time and the intake's date window.
     pub clock: Clock,
+    /// `GUARDDUTY_MIN_SEVERITY`.
+    pub min_severity: f64,
 }
 
 /// The S3 object a record came from (added as `aws.s3.bucket` / `aws.s3.key`).
@@ -138,6 +140,7 @@ pub(crate) mod test_support {
             tags: Tags { common_json: "env:test,forwardername:fwd,forwarder_version:0.1.0".into(), service: None },
             source_override: None,
             clock: Clock::at(datetime!(2026-11-24 12:00 UTC)),
+            min_severity: 0.0,
         }
     }
 

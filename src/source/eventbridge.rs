@@ -48,6 +48,10 @@ pub fn forward_finding<O: BatchOut>(
     };
     let detail = envelope.detail.map(|d| d.get().as_bytes()).unwrap_or(b"{}");
     let summary = FindingSummary::parse(detail).unwrap_or_default();
+    if summary.below(ctx.min_severity) {
+        sink.stats.drop_record(crate::stats::DropReason::BelowMinSeverity);
+        return Ok(());
+    }
     let account = lenient_str(envelope.account);
     let region = lenient_str(envelope.region);
     let time = lenient_str(envelope.time);

@@ -45,16 +45,31 @@ pub fn read_lines<R: BufRead, O: BatchOut>(
             tracing::warn!(bucket = origin.bucket, key = origin.key, "skipped a line over {MAX_RECORD_BYTES} bytes");
             continue;
         }
-        match format {
+        let keep = match format {
             LineFormat::Findings => build_finding(text, ctx, origin, sink),
-            LineFormat::Plain => plain::write_message(&mut sink.entry, ctx, plain_source, Some(origin), text),
+            LineFormat::Plain => {
+                plain::write_message(&mut sink.entry, ctx, plain_source, Some(origin), text);
+                true
+            }
+        };
+        if keep {
+            sink.commit()?;
         }
-        sink.commit()?;
     }
 }
 
-fn build_finding<O: BatchOut>(line: &[u8], ctx: &EntryContext, origin: ObjectOrigin<'_>, sink: &mut EntrySink<O>) {
+/// Builds the entry for one export line; false when the finding is filtered out.
+fn build_finding<O: BatchOut>(
+    line: &[u8],
+    ctx: &EntryContext,
+    origin: ObjectOrigin<'_>,
+    sink: &mut EntrySink<O>,
+) -> bool {
     match FindingSummary::parse(line) {
+        Ok(summary) if summary.below(ctx.min_severity) => {
+            sink.stats.drop_record(DropReason::BelowMinSeverity);
+            return false;
+        }
         Ok(summary) => {
             if write_finding(&mut sink.entry, ctx, &summary, EnvelopeFallback::default(), FindingBody::Detail(line)) {
                 sink.stats.clamped_dates += 1;
@@ -65,6 +80,7 @@ fn build_finding<O: BatchOut>(line: &[u8], ctx: &EntryContext, origin: ObjectOri
             plain::write_message(&mut sink.entry, ctx, "guardduty", Some(origin), line);
         }
     }
+    true
 }
 
 fn trim(line: &[u8]) -> &[u8] {

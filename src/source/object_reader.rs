@@ -161,6 +161,20 @@ mod tests {
     }
 
     #[test]
+    fn findings_below_the_minimum_severity_are_dropped_and_counted() {
+        let ctx = EntryContext { min_severity: 7.0, ..crate::entry::test_support::context() };
+        let lines =
+            b"{\"type\":\"A:B/C\",\"severity\":6.9}\n{\"type\":\"A:B/C\",\"severity\":7}\n{\"type\":\"A:B/C\"}\n";
+        let mut sink = EntrySink::new(Compression { codec: Codec::None, level: 0 }, Vec::new());
+        read_object(&lines[..], ObjectKind::GuardDutyExport, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink)
+            .unwrap();
+        let (stats, batches, _) = sink.finish();
+        assert_eq!(stats.records_in, 3);
+        assert_eq!(stats.dropped_for(crate::stats::DropReason::BelowMinSeverity), 1);
+        assert_eq!(batches[0].entries(), 2);
+    }
+
+    #[test]
     fn zstd_and_empty_objects() {
         let z = zstd::bulk::compress(b"one\ntwo\n", 3).unwrap();
         let (stats, result, _) = run(&z, ObjectKind::Lines);

@@ -1,0 +1,271 @@
+//! The forwarder against a real HTTP test intake that enforces the Datadog limits and
+//! fails on command: retries, splits, rejections, timeouts, deadlines. Every test checks
+//! that records in = sent + failed + dropped.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use security_log_forwarder::config::Config;
+use security_log_forwarder::deadline::Deadline;
+use security_log_forwarder::forwarder::{Forwarder, Outcome};
+use security_log_forwarder::intake::http::HttpIntake;
+use security_log_forwarder::source::object_kind::ObjectKind;
+use security_log_forwarder::source::s3_store::S3Store;
+use support::intake::{Step, TestIntake};
+
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+fn finding_event(severity: f64, updated_at: &str, title: &str) -> Vec<u8> {
+    serde_json::json!({
+        "version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602", "detail-type": "GuardDuty Finding",
+        "source": "aws.guardduty", "account": "111122223333", "time": updated_at, "region": "us-east-1", "resources": [],
+        "detail": {
+            "schemaVersion": "2.0", "accountId": "111122223333", "region": "us-east-1", "partition": "aws",
+            "id": "16afba5c5c43e07c9e3e5e2e544e95df", "type": "Recon:EC2/PortProbeUnprotectedPort",
+            "resource": {"resourceType": "Instance", "instanceDetails": {"instanceId": "i-99999999"}},
+            "severity": severity, "createdAt": updated_at, "updatedAt": updated_at, "title": title,
+            "description": "EC2 instance has an unprotected port which is being probed by a known malicious host."
+        }
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap()
+}
+
+fn forwarder(intake: &TestIntake, extra: &[(&str, &str)]) -> Arc<Forwarder<HttpIntake, S3Store>> {
+    forwarder_at(&intake.url(), extra)
+}
+
+fn forwarder_at(url: &str, extra: &[(&str, &str)]) -> Arc<Forwarder<HttpIntake, S3Store>> {
+    let mut env: HashMap<String, String> = [("DD_API_KEY", KEY), ("DD_URL", url), ("DD_TAGS", "env:test")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let key = security_log_forwarder::api_key::ApiKey::fixed(KEY);
+    let intake = HttpIntake::new(&config, Arc::new(key)).unwrap();
+    Forwarder::new(config, intake, S3Store::lazy())
+}
+
+async fn send_finding(intake: &TestIntake, extra: &[(&str, &str)]) -> Outcome {
+    let event = finding_event(8.0, &now_rfc3339(), "Unprotected port on EC2 instance i-99999999 is being probed");
+    forwarder(intake, extra).handle(&event, Deadline::none()).await
+}
+
+/// A CloudTrail file with `n` records, as bytes.
+fn cloudtrail_file(n: usize) -> Vec<u8> {
+    let records: Vec<String> = (0..n)
+        .map(|i| {
+            format!(r#"{{"eventName":"GetObject","eventTime":"{}","n":{i},"awsRegion":"us-east-1"}}"#, now_rfc3339())
+        })
+        .collect();
+    format!(r#"{{"Records":[{}]}}"#, records.join(",")).into_bytes()
+}
+
+async fn send_cloudtrail(intake: &TestIntake, records: usize, extra: &[(&str, &str)]) -> Outcome {
+    let forwarder = forwarder(intake, extra);
+    let report = forwarder
+        .forward_reader(
+            Box::new(std::io::Cursor::new(cloudtrail_file(records))),
+            ObjectKind::CloudTrail,
+            "b".into(),
+            "k".into(),
+            Deadline::none(),
+        )
+        .await;
+    Outcome { stats: report.stats, response: serde_json::Value::Null, error: report.error, partial_batch: false }
+}
+
+fn assert_balanced(outcome: &Outcome) {
+    assert!(outcome.stats.balanced(), "unbalanced: {}", outcome.stats);
+}
+
+#[tokio::test]
+async fn finding_is_delivered_with_headers_and_fields() {
+    let intake = TestIntake::start(KEY).await;
+    let outcome = send_finding(&intake, &[]).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_balanced(&outcome);
+    assert_eq!(outcome.stats.entries_sent, 1);
+    let requests = intake.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(r.api_key.as_deref(), Some(KEY));
+    assert_eq!(r.content_encoding.as_deref(), Some("gzip"));
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
+    assert_eq!(r.origin.as_deref(), Some("security-log-forwarder"));
+    assert!(r.query.as_deref().unwrap_or("").is_empty());
+    assert_eq!((r.oversized_entries, r.stale_timestamps), (0, 0));
+    let entries = intake.accepted_entries();
+    let e = &entries[0];
+    assert_eq!(e["ddsource"], "guardduty");
+    assert_eq!(e["service"], "guardduty");
+    assert_eq!(e["evt"]["name"], "Recon:EC2/PortProbeUnprotectedPort");
+    assert_eq!(e["status"], "error");
+    assert_eq!(e["host"], "i-99999999");
+    assert_eq!(e["detail"]["id"], "16afba5c5c43e07c9e3e5e2e544e95df");
+    let tags = e["ddtags"].as_str().unwrap();
+    assert!(tags.starts_with("env:test,forwardername:security-log-forwarder,forwarder_version:"), "{tags}");
+    assert!(tags.ends_with(",aws_account:111122223333,region:us-east-1,severity:high"), "{tags}");
+}
+
+#[tokio::test]
+async fn every_codec_is_accepted() {
+    for codec in ["gzip", "zstd", "none"] {
+        let intake = TestIntake::start(KEY).await;
+        let outcome = send_cloudtrail(&intake, 50, &[("DD_COMPRESSION", codec)]).await;
+        assert!(outcome.error.is_none(), "{codec}: {:?}", outcome.error);
+        assert_eq!(outcome.stats.entries_sent, 50);
+        let expected = (codec != "none").then_some(codec);
+        assert_eq!(intake.requests()[0].content_encoding.as_deref(), expected);
+        assert_eq!(intake.accepted_entries().len(), 50);
+    }
+}
+
+#[tokio::test]
+async fn a_503_burst_is_retried_until_accepted() {
+    let intake = TestIntake::start(KEY).await;
+    intake.script([Step::Status(503), Step::Status(502), Step::Status(500)]);
+    let outcome = send_finding(&intake, &[]).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(outcome.stats.retries, 3);
+    assert_eq!(outcome.stats.entries_sent, 1);
+    assert_eq!(intake.requests().len(), 4);
+    assert_balanced(&outcome);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let intake = TestIntake::start(KEY).await;
+    intake.script([Step::RetryAfter(429, 1)]);
+    let started = Instant::now();
+    let outcome = send_finding(&intake, &[]).await;
+    assert!(outcome.error.is_none());
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(outcome.stats.retries, 1);
+}
+
+#[tokio::test]
+async fn a_413_splits_the_body_in_halves() {
+    let intake = TestIntake::start(KEY).await;
+    intake.script([Step::Status(413)]);
+    let outcome = send_cloudtrail(&intake, 10, &[]).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(outcome.stats.entries_sent, 10);
+    let sizes: Vec<usize> = intake.requests().iter().map(|r| r.entries).collect();
+    assert_eq!(sizes, [10, 5, 5]);
+    let mut ns: Vec<i64> = intake.accepted_entries().iter().map(|e| e["n"].as_i64().unwrap()).collect();
+    ns.sort();
+    assert_eq!(ns, (0..10).collect::<Vec<_>>());
+    assert_balanced(&outcome);
+}
+
+#[tokio::test]
+async fn a_single_entry_refused_as_too_large_fails_the_run() {
+    let intake = TestIntake::start(KEY).await;
+    intake.script([Step::Status(413)]);
+    let outcome = send_finding(&intake, &[]).await;
+    assert_eq!(outcome.error.as_ref().unwrap().error_type(), "IntakeRejected");
+    assert_eq!(outcome.stats.entries_failed, 1);
+    assert_balanced(&outcome);
+}
+
+#[tokio::test]
+async fn a_400_is_not_retried_and_fails_the_run() {
+    let intake = TestIntake::start(KEY).await;
+    intake.script([Step::Status(400)]);
+    let outcome = send_cloudtrail(&intake, 3, &[]).await;
+    let err = outcome.error.as_ref().unwrap();
+    assert_eq!(err.error_type(), "IntakeRejected");
+    assert!(err.to_string().contains("HTTP 400"), "{err}");
+    assert_eq!(intake.requests().len(), 1);
+    assert_eq!(outcome.stats.entries_failed, 3);
+    assert_balanced(&outcome);
+}
+
+#[tokio::test]
+async fn a_rejected_key_is_a_clear_error_and_never_leaks() {
+    let intake = TestIntake::start("another-key").await;
+    let outcome = send_finding(&intake, &[]).await;
+    let err = outcome.error.as_ref().unwrap();
+    assert_eq!(err.error_type(), "ApiKeyRejected");
+    assert!(err.to_string().contains("HTTP 403"));
+    assert!(!err.to_string().contains(KEY));
+    assert!(!outcome.stats.to_string().contains(KEY));
+    assert_eq!(intake.requests().len(), 1, "a fixed key is not retried");
+    assert_eq!(outcome.stats.entries_failed, 1);
+    assert_balanced(&outcome);
+}
+
+#[tokio::test]
+async fn connection_reset_and_slow_responses_are_retried() {
+    let intake = TestIntake::start(KEY).await;
+    intake.script([Step::Reset, Step::Delay(Duration::from_secs(3))]);
+    let outcome = send_finding(&intake, &[("DD_REQUEST_TIMEOUT", "1")]).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(outcome.stats.retries, 2);
+    assert_eq!(outcome.stats.entries_sent, 1);
+}
+
+#[tokio::test]
+async fn a_dead_intake_ends_the_run_in_bounded_time() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let event = finding_event(5.0, &now_rfc3339(), "t");
+    let outcome = forwarder_at(&url, &[("DD_MAX_ATTEMPTS", "3")]).handle(&event, Deadline::none()).await;
+    let err = outcome.error.as_ref().unwrap();
+    assert_eq!(err.error_type(), "IntakeUnavailable");
+    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(outcome.stats.entries_sent, 0);
+    assert_eq!(outcome.stats.entries_failed, 1);
+}
+
+#[tokio::test]
+async fn retries_stop_before_the_deadline() {
+    let intake = TestIntake::start(KEY).await;
+    intake.script(std::iter::repeat_n(Step::Status(503), 100));
+    let started = Instant::now();
+    let event = finding_event(5.0, &now_rfc3339(), "t");
+    let deadline = Deadline::at(Instant::now() + Duration::from_millis(2500));
+    let outcome = forwarder(&intake, &[("DD_MAX_ATTEMPTS", "100")]).handle(&event, deadline).await;
+    assert_eq!(outcome.error.as_ref().unwrap().error_type(), "DeadlineExceeded");
+    assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+    assert_eq!(outcome.stats.entries_failed, 1);
+}
+
+#[tokio::test]
+async fn stale_dates_are_clamped_and_big_findings_shrunk() {
+    let intake = TestIntake::start(KEY).await;
+    let big_title = "x".repeat(2_000_000);
+    let event = finding_event(9.5, "2020-01-01T00:00:00.000Z", &big_title);
+    let outcome = forwarder(&intake, &[]).handle(&event, Deadline::none()).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!((outcome.stats.clamped_dates, outcome.stats.truncated), (1, 1));
+    let r = &intake.requests()[0];
+    assert_eq!((r.oversized_entries, r.stale_timestamps), (0, 0));
+    let e = &intake.accepted_entries()[0];
+    assert_eq!(e["original_timestamp"], "2020-01-01T00:00:00.000Z");
+    assert_eq!(e["truncated"], true);
+    assert_eq!(e["status"], "critical");
+}
+
+#[tokio::test]
+async fn bodies_stay_within_the_intake_limits() {
+    let intake = TestIntake::start(KEY).await;
+    let outcome = send_cloudtrail(&intake, 2500, &[]).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let sizes: Vec<usize> = intake.requests().iter().map(|r| r.entries).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 2500);
+    assert!(sizes.iter().all(|&n| n <= 1000), "{sizes:?}");
+    assert!(intake.requests().iter().all(|r| r.status == 202 && r.raw_len <= 5_000_000));
+    assert_eq!(outcome.stats.batches, 3);
+}

@@ -1,0 +1,121 @@
+//! The built binary in Lambda mode, driven by a Runtime API emulator: clients built once,
+//! findings and S3 notifications forwarded, failures reported as invocation errors.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use support::intake::TestIntake;
+use support::runtime_api::{Outcome, RuntimeApi, lambda_env};
+
+const KEY: &str = "lambda-mode-key-5f2e";
+const WAIT: Duration = Duration::from_secs(60);
+
+fn event(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+struct Function(Child);
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The function process: the built binary, or `SLF_LAMBDA_BINARY` run through
+/// `SLF_LAMBDA_WRAPPER` (scripts/smoke-arm64 runs the arm64 package under qemu this way).
+fn start(runtime: &RuntimeApi, env: &[(&str, String)]) -> Function {
+    let binary =
+        std::env::var("SLF_LAMBDA_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_security-log-forwarder").to_owned());
+    let wrapper = std::env::var("SLF_LAMBDA_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace().map(str::to_owned).chain([binary]);
+    let mut command = Command::new(words.next().unwrap_or_default());
+    command.args(words);
+    command.envs(lambda_env(runtime)).stdout(Stdio::null()).stderr(Stdio::inherit());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    Function(command.spawn().unwrap())
+}
+
+#[tokio::test]
+async fn findings_are_forwarded_and_failures_reported() {
+    let intake = TestIntake::start(KEY).await;
+    let runtime = RuntimeApi::start().await;
+    let _function = start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", intake.url())]);
+
+    runtime.invoke("req-1", &event("guardduty-finding-high.json"), Duration::from_secs(30));
+    let Some(Outcome::Response(response)) = runtime.outcome("req-1", WAIT).await else { panic!("no response") };
+    assert!(response["summary"].as_str().unwrap().contains("entries_sent=1"), "{response}");
+    let entry = &intake.accepted_entries()[0];
+    assert_eq!(entry["ddsource"], "guardduty");
+    assert_eq!(entry["evt"]["name"], "CryptoCurrency:EC2/BitcoinTool.B!DNS");
+    assert_eq!(entry["status"], "error");
+    assert!(entry["ddtags"].as_str().unwrap().contains("forwardername:security-log-forwarder-test"));
+
+    // Same process, second event: the intake now fails for good.
+    intake.set_expected_key("rotated-elsewhere");
+    runtime.invoke("req-2", &event("guardduty-finding-low.json"), Duration::from_secs(30));
+    match runtime.outcome("req-2", WAIT).await {
+        Some(Outcome::Error { error_type, error_message }) => {
+            assert_eq!(error_type, "ApiKeyRejected");
+            assert!(!error_message.contains(KEY));
+        }
+        other => panic!("expected an invocation error, got {other:?}"),
+    }
+
+    // Not a finding: a clear error naming what was received.
+    runtime.invoke("req-3", &event("guardduty-api-call-not-a-finding.json"), Duration::from_secs(30));
+    match runtime.outcome("req-3", WAIT).await {
+        Some(Outcome::Error { error_type, error_message }) => {
+            assert_eq!(error_type, "NotAFinding");
+            assert!(error_message.contains("AWS API Call via CloudTrail"), "{error_message}");
+        }
+        other => panic!("expected an invocation error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_s3_notification_in_lambda_mode() {
+    support::moto::seed_sample_objects().await;
+    let intake = TestIntake::start(KEY).await;
+    let runtime = RuntimeApi::start().await;
+    let _function = start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", intake.url())]);
+    runtime.invoke("s3-1", &event("sqs-s3-guardduty-export.json"), Duration::from_secs(30));
+    let Some(Outcome::Response(response)) = runtime.outcome("s3-1", WAIT).await else { panic!("no response") };
+    assert_eq!(response["batchItemFailures"], serde_json::json!([]));
+    assert_eq!(intake.accepted_entries().len(), 8);
+}
+
+#[tokio::test]
+async fn a_deadline_too_close_fails_the_invocation_in_time() {
+    let runtime = RuntimeApi::start().await;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let _function = start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", url), ("DD_MAX_ATTEMPTS", "100".into())]);
+    let started = std::time::Instant::now();
+    runtime.invoke("late-1", &event("guardduty-finding-medium.json"), Duration::from_secs(3));
+    match runtime.outcome("late-1", WAIT).await {
+        Some(Outcome::Error { error_type, .. }) => assert_eq!(error_type, "DeadlineExceeded"),
+        other => panic!("expected an invocation error, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
+#[test]
+fn init_fails_clearly_without_a_key() {
+    let runtime_addr = "127.0.0.1:9";
+    let output = Command::new(env!("CARGO_BIN_EXE_security-log-forwarder"))
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_addr)
+        .env_remove("DD_API_KEY")
+        .env_remove("DD_API_KEY_SECRET_ARN")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("DD_API_KEY_SECRET_ARN"), "{stderr}");
+}

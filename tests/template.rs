@@ -1,0 +1,317 @@
+//! Structural checks of `template.yaml` (the SAM/CloudFormation template).
+//!
+//! The template is read with `serde_yaml_ng`, and CloudFormation short-form tags (`!Ref`,
+//! `!Sub`, `!GetAtt`, `!If`, ...) are rewritten into their long JSON form (`{"Ref": ..}`,
+//! `{"Fn::Sub": ..}`, ...) so that every check sees one shape whichever form the template uses.
+
+use serde_json::{Map, Value, json};
+use serde_yaml_ng::Value as Yaml;
+
+const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
+
+/// The parsed template, in long-form JSON.
+fn template() -> Value {
+    let text = std::fs::read_to_string(TEMPLATE).expect("read template.yaml");
+    let yaml: Yaml = serde_yaml_ng::from_str(&text).expect("template.yaml is valid YAML");
+    to_json(yaml)
+}
+
+fn to_json(yaml: Yaml) -> Value {
+    match yaml {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(b),
+        Yaml::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                json!(i)
+            } else if let Some(u) = n.as_u64() {
+                json!(u)
+            } else {
+                json!(n.as_f64().expect("finite YAML number"))
+            }
+        }
+        Yaml::String(s) => Value::String(s),
+        Yaml::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Yaml::Mapping(map) => {
+            let mut out = Map::new();
+            for (key, value) in map {
+                let key = match key {
+                    Yaml::String(s) => s,
+                    other => serde_yaml_ng::to_string(&other).expect("scalar key").trim().to_owned(),
+                };
+                out.insert(key, to_json(value));
+            }
+            Value::Object(out)
+        }
+        Yaml::Tagged(tagged) => {
+            let name = tagged.tag.to_string();
+            let name = name.trim_start_matches('!');
+            let value = to_json(tagged.value);
+            match name {
+                "Ref" => json!({ "Ref": value }),
+                "Condition" => json!({ "Condition": value }),
+                "GetAtt" => match value {
+                    // `!GetAtt Resource.Attribute` (the attribute may itself contain dots).
+                    Value::String(s) => {
+                        let (resource, attribute) = s.split_once('.').expect("!GetAtt Resource.Attribute");
+                        json!({ "Fn::GetAtt": [resource, attribute] })
+                    }
+                    other => json!({ "Fn::GetAtt": other }),
+                },
+                other => json!({ format!("Fn::{other}"): value }),
+            }
+        }
+    }
+}
+
+fn resources(t: &Value) -> &Map<String, Value> {
+    t["Resources"].as_object().expect("Resources is a mapping")
+}
+
+fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
+    resources(t).iter().filter(|(_, r)| r["Type"] == ty).map(|(name, r)| (name.as_str(), r)).collect()
+}
+
+/// The logical name `value` refers to through `Ref` or `Fn::GetAtt`.
+fn referenced(value: &Value) -> Option<&str> {
+    value["Ref"].as_str().or_else(|| value["Fn::GetAtt"][0].as_str())
+}
+
+/// The single forwarder function (SAM or plain Lambda).
+fn function(t: &Value) -> (&str, &Value) {
+    let mut functions = resources_of_type(t, "AWS::Serverless::Function");
+    functions.extend(resources_of_type(t, "AWS::Lambda::Function"));
+    assert_eq!(functions.len(), 1, "exactly one function expected, found {functions:?}");
+    functions[0]
+}
+
+/// The event pattern of an `AWS::Events::Rule` as JSON. A pattern written as a JSON string
+/// through `Fn::Sub` is rendered with `${Parameter}` replaced by `values`; any other
+/// `${...}` left in it fails the test.
+fn rendered_pattern(rule: &Value, values: &[(&str, &str)]) -> Value {
+    let pattern = &rule["Properties"]["EventPattern"];
+    let text = match pattern {
+        Value::Object(map) if map.contains_key("Fn::Sub") => match &map["Fn::Sub"] {
+            Value::String(s) => s.clone(),
+            Value::Array(parts) => parts[0].as_str().expect("Fn::Sub string").to_owned(),
+            other => panic!("unexpected Fn::Sub {other}"),
+        },
+        Value::String(s) => s.clone(),
+        other => return other.clone(),
+    };
+    let mut rendered = text.clone();
+    for (name, value) in values {
+        rendered = rendered.replace(&format!("${{{name}}}"), value);
+    }
+    assert!(!rendered.contains("${"), "unexpected substitution left in the pattern: {text}");
+    serde_json::from_str(&rendered).unwrap_or_else(|e| panic!("pattern is not JSON after substitution ({e}): {text}"))
+}
+
+fn guardduty_rules(t: &Value) -> Vec<(&str, &Value)> {
+    resources_of_type(t, "AWS::Events::Rule")
+        .into_iter()
+        .filter(|(_, rule)| {
+            let pattern = rendered_pattern(rule, &[("GuardDutyMinSeverity", "0")]);
+            pattern["source"].as_array().is_some_and(|s| s.contains(&json!("aws.guardduty")))
+        })
+        .collect()
+}
+
+#[test]
+fn guardduty_rule_matches_findings_by_minimum_severity() {
+    let t = template();
+    let rules = guardduty_rules(&t);
+    assert_eq!(rules.len(), 1, "exactly one GuardDuty rule expected");
+    let (rule_name, rule) = rules[0];
+
+    // A distinctive value proves the threshold comes from the parameter, and comparing
+    // with a JSON number proves it is not quoted: EventBridge rejects a string in `numeric`,
+    // which is what a `!Ref` to a Number parameter inside a YAML pattern would produce.
+    let pattern = rendered_pattern(rule, &[("GuardDutyMinSeverity", "7.25")]);
+    assert_eq!(pattern["source"], json!(["aws.guardduty"]));
+    assert_eq!(pattern["detail-type"], json!(["GuardDuty Finding"]));
+    let detail = pattern["detail"].as_object().expect("detail matcher");
+    assert_eq!(detail.keys().collect::<Vec<_>>(), ["severity"], "only severity is matched in detail");
+    assert_eq!(
+        detail["severity"],
+        json!([{ "numeric": [">=", 7.25] }]),
+        "severity must be one numeric >= matcher on GuardDutyMinSeverity, never a list of values"
+    );
+
+    let param = &t["Parameters"]["GuardDutyMinSeverity"];
+    assert_eq!(param["Type"], "Number");
+    assert_eq!(param["MinValue"], json!(0));
+    assert_eq!(param["MaxValue"], json!(10));
+    assert_eq!(param["Default"], json!(0));
+
+    let (function_name, _) = function(&t);
+    let targets = rule["Properties"]["Targets"].as_array().expect("rule targets");
+    assert!(
+        targets.iter().any(|target| referenced(&target["Arn"]) == Some(function_name)),
+        "the GuardDuty rule must target {function_name}"
+    );
+    let allowed = resources_of_type(&t, "AWS::Lambda::Permission").into_iter().any(|(_, p)| {
+        let p = &p["Properties"];
+        p["Principal"] == "events.amazonaws.com" && referenced(&p["SourceArn"]) == Some(rule_name)
+    });
+    assert!(allowed, "a Lambda permission for events.amazonaws.com must name {rule_name} as SourceArn");
+}
+
+/// Every policy statement in the template, with `Fn::If` branches expanded.
+fn statements(t: &Value) -> Vec<Value> {
+    fn expand(statement: &Value, out: &mut Vec<Value>) {
+        match statement {
+            Value::Array(items) => items.iter().for_each(|s| expand(s, out)),
+            Value::Object(map) if map.contains_key("Fn::If") => {
+                let branches = map["Fn::If"].as_array().expect("Fn::If list");
+                branches[1..].iter().for_each(|s| expand(s, out));
+            }
+            Value::Object(map) if map.contains_key("Ref") => {
+                assert_eq!(map["Ref"], "AWS::NoValue", "unexpected Ref as a statement");
+            }
+            Value::Object(_) => out.push(statement.clone()),
+            other => panic!("unexpected statement {other}"),
+        }
+    }
+    fn walk(value: &Value, out: &mut Vec<Value>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    if key == "Statement" {
+                        expand(child, out);
+                    } else {
+                        walk(child, out);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|child| walk(child, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&t["Resources"], &mut out);
+    out
+}
+
+/// Every string an expression can produce, looking through `Fn::If` branches and lists.
+fn literal_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| literal_strings(v, out)),
+        Value::Object(map) if map.contains_key("Fn::If") => {
+            map["Fn::If"].as_array().expect("Fn::If list")[1..].iter().for_each(|v| literal_strings(v, out));
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn no_policy_statement_grants_every_resource() {
+    let t = template();
+    let statements = statements(&t);
+    assert!(statements.len() >= 6, "expected the role, queue and SAM policies to be walked, found {statements:?}");
+    for statement in &statements {
+        assert!(statement.get("NotResource").is_none(), "NotResource is as broad as \"*\": {statement}");
+        assert!(statement.get("NotAction").is_none(), "NotAction is not allowed: {statement}");
+        let mut resources = Vec::new();
+        literal_strings(&statement["Resource"], &mut resources);
+        assert!(!resources.iter().any(|r| r == "*"), "statement with Resource \"*\": {statement}");
+        let mut actions = Vec::new();
+        literal_strings(&statement["Action"], &mut actions);
+        assert!(!actions.is_empty(), "statement without Action: {statement}");
+        assert!(
+            !actions.iter().any(|a| a == "*" || a.ends_with(":*")),
+            "statement with a wildcard Action: {statement}"
+        );
+    }
+
+    // No managed policies either: they are outside the template's control and usually use "*".
+    for (name, resource) in resources(&t) {
+        let properties = &resource["Properties"];
+        assert!(properties.get("ManagedPolicyArns").is_none(), "{name} attaches managed policies");
+        if let Some(Value::Array(policies)) = properties.get("Policies") {
+            if resource["Type"] == "AWS::Serverless::Function" {
+                assert!(
+                    policies.iter().all(|p| p.is_object()),
+                    "{name} lists a managed policy by name in Policies: {policies:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn function_is_rust_on_provided_al2023_arm64() {
+    let t = template();
+    let (_, function) = function(&t);
+    let properties = &function["Properties"];
+    assert_eq!(properties["Runtime"], "provided.al2023");
+    assert_eq!(properties["Architectures"], json!(["arm64"]));
+    assert_eq!(properties["Handler"], "bootstrap");
+    if function["Type"] == "AWS::Serverless::Function" {
+        assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
+        assert_eq!(function["Metadata"]["BuildProperties"]["Binary"], env!("CARGO_PKG_NAME"));
+    }
+    let variables = properties["Environment"]["Variables"].as_object().expect("environment variables");
+    for name in [
+        "DD_SITE",
+        "DD_API_KEY_SECRET_ARN",
+        "DD_TAGS",
+        "DD_COMPRESSION",
+        "DD_COMPRESSION_LEVEL",
+        "GUARDDUTY_MIN_SEVERITY",
+        "DD_LOG_LEVEL",
+    ] {
+        assert!(variables.contains_key(name), "environment variable {name} is missing");
+    }
+    assert!(!variables.contains_key("DD_API_KEY"), "the API key must come from Secrets Manager only");
+}
+
+#[test]
+fn failed_async_invocations_go_to_an_encrypted_queue() {
+    let t = template();
+    let (function_name, function) = function(&t);
+
+    let mut configs: Vec<Value> = resources_of_type(&t, "AWS::Lambda::EventInvokeConfig")
+        .into_iter()
+        .filter(|(_, c)| referenced(&c["Properties"]["FunctionName"]) == Some(function_name))
+        .map(|(_, c)| c["Properties"].clone())
+        .collect();
+    if let Some(config) = function["Properties"].get("EventInvokeConfig") {
+        configs.push(config.clone());
+    }
+    assert_eq!(configs.len(), 1, "exactly one event invoke configuration expected for {function_name}");
+    let config = &configs[0];
+    assert_eq!(config["MaximumRetryAttempts"], json!({ "Ref": "AsyncRetryAttempts" }));
+    assert_eq!(config["MaximumEventAgeInSeconds"], json!({ "Ref": "MaxEventAgeSeconds" }));
+
+    let destination = &config["DestinationConfig"]["OnFailure"]["Destination"];
+    let queue_name = referenced(destination).unwrap_or_else(|| panic!("on-failure destination {destination}"));
+    let queue = &resources(&t)[queue_name];
+    assert_eq!(queue["Type"], "AWS::SQS::Queue", "the on-failure destination is an SQS queue");
+    assert_eq!(queue["Properties"]["MessageRetentionPeriod"], json!(1_209_600), "14 days");
+    assert_eq!(queue["Properties"]["SqsManagedSseEnabled"], json!(true));
+
+    let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm").into_iter().any(|(_, alarm)| {
+        let p = &alarm["Properties"];
+        p["MetricName"] == "ApproximateNumberOfMessagesVisible"
+            && p["Dimensions"].as_array().is_some_and(|d| d.iter().any(|d| referenced(&d["Value"]) == Some(queue_name)))
+    });
+    assert!(alarmed, "an alarm must watch {queue_name}");
+}
+
+#[test]
+fn s3_invoke_permissions_are_limited_to_this_account() {
+    let t = template();
+    let permissions: Vec<_> = resources_of_type(&t, "AWS::Lambda::Permission")
+        .into_iter()
+        .filter(|(_, p)| p["Properties"]["Principal"] == "s3.amazonaws.com")
+        .collect();
+    assert!(!permissions.is_empty(), "no Lambda permission for s3.amazonaws.com");
+    for (name, permission) in permissions {
+        let p = &permission["Properties"];
+        assert_eq!(p["SourceAccount"], json!({ "Ref": "AWS::AccountId" }), "{name} needs SourceAccount");
+        let arn = p["SourceArn"]["Fn::Sub"].as_str().unwrap_or_else(|| panic!("{name} needs a SourceArn"));
+        assert!(arn.starts_with("arn:${AWS::Partition}:s3:::${"), "{name}: unexpected SourceArn {arn}");
+        assert!(permission["Condition"].is_string(), "{name} must exist only when its bucket is configured");
+    }
+}
