@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::entry::rules::{Rules, Scrubber};
 use crate::json;
 
 /// Our version, sent as the `forwarder_version` tag and in the origin header.
@@ -110,8 +111,8 @@ pub struct Config {
     pub log_level: String,
     /// The Lambda function name (`forwardername` tag).
     pub function_name: String,
-    /// `GUARDDUTY_MIN_SEVERITY`: findings below it are dropped (and counted).
-    pub min_severity: f64,
+    /// Filtering and scrubbing rules.
+    pub rules: Rules,
 }
 
 impl Config {
@@ -204,6 +205,31 @@ impl Config {
             }
         };
 
+        let regex = |var: &'static str| -> Result<Option<regex::Regex>, ConfigError> {
+            get(var)
+                .map(|p| {
+                    regex::Regex::new(&p).map_err(|e| invalid(var, format!("not a valid regular expression: {e}")))
+                })
+                .transpose()
+        };
+        let include = regex("INCLUDE_AT_MATCH")?;
+        let exclude = regex("EXCLUDE_AT_MATCH")?;
+        let custom = regex("DD_SCRUBBING_RULE")?.map(|re| re.as_str().to_owned());
+        let replacement = get("DD_SCRUBBING_RULE_REPLACEMENT").unwrap_or_else(|| "xxxxx".to_owned());
+        let scrubber = Scrubber::new(
+            parse_bool("REDACT_IP", get("REDACT_IP"))?,
+            parse_bool("REDACT_EMAIL", get("REDACT_EMAIL"))?,
+            custom.as_deref().map(|rule| (rule, replacement.as_str())),
+        )
+        .map_err(|e| invalid("DD_SCRUBBING_RULE", format!("cannot be combined with the built-in rules: {e}")))?;
+        let rules = Rules {
+            min_severity,
+            skip_archived: parse_bool("GUARDDUTY_SKIP_ARCHIVED", get("GUARDDUTY_SKIP_ARCHIVED"))?,
+            include,
+            exclude,
+            scrubber,
+        };
+
         Ok(Self {
             api_key,
             intake_url,
@@ -219,7 +245,7 @@ impl Config {
             },
             log_level,
             function_name,
-            min_severity,
+            rules,
         })
     }
 }
@@ -267,6 +293,14 @@ fn parse_tags(dd_tags: &str, function_name: &str) -> Tags {
     let mut common_json = Vec::new();
     json::write_str_body(&mut common_json, &common.join(","));
     Tags { common_json: String::from_utf8_lossy(&common_json).into_owned(), service }
+}
+
+fn parse_bool(var: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
+    match value.map(|v| v.to_ascii_lowercase()).as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(invalid(var, format!("`{other}` is not true or false"))),
+    }
 }
 
 fn parse_num<T: std::str::FromStr>(var: &'static str, text: &str) -> Result<T, ConfigError> {
@@ -343,6 +377,11 @@ mod tests {
             ("DD_MAX_ATTEMPTS", "-1"),
             ("GUARDDUTY_MIN_SEVERITY", "11"),
             ("GUARDDUTY_MIN_SEVERITY", "high"),
+            ("INCLUDE_AT_MATCH", "(unclosed"),
+            ("EXCLUDE_AT_MATCH", "[z-a]"),
+            ("DD_SCRUBBING_RULE", "*x"),
+            ("REDACT_IP", "yes"),
+            ("GUARDDUTY_SKIP_ARCHIVED", "1"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{var}={value}");

@@ -382,6 +382,11 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         (stats, first_error)
     }
 
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// The object store.
     pub fn store(&self) -> &S {
         &self.store
@@ -392,7 +397,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             tags: self.config.tags.clone(),
             source_override: self.config.source_override.clone(),
             clock: Clock::now(),
-            min_severity: self.config.min_severity,
+            rules: self.config.rules.clone(),
         }
     }
 }

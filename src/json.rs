@@ -63,8 +63,9 @@ pub fn write_compact(out: &mut Vec<u8>, src: &[u8]) {
     }
 }
 
-/// Index just past the closing quote of a string whose body starts at `i`.
-fn string_end(src: &[u8], mut i: usize) -> usize {
+/// Index just past the closing quote of a string whose body starts at `i` (the end of `src`
+/// for an unterminated string).
+pub fn string_end(src: &[u8], mut i: usize) -> usize {
     while let Some(p) = memchr::memchr2(b'"', b'\\', &src[i..]) {
         i += p;
         if src[i] == b'\\' {

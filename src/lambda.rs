@@ -37,6 +37,8 @@ async fn handle(
     let deadline = Deadline::from_lambda(event.context.deadline());
     let outcome = forwarder.handle(event.payload.get().as_bytes(), deadline).await;
     tracing::info!(request_id = %event.context.request_id, "summary {}", outcome.stats);
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
+    println!("{}", crate::metrics::emf(&outcome.stats, &forwarder.config().function_name, now_ms));
     match outcome.error {
         Some(err) if !outcome.partial_batch => {
             tracing::error!(error_type = err.error_type(), "invocation failed: {err}");

@@ -20,6 +20,7 @@ pub mod json;
 pub mod lambda;
 pub mod limits;
 pub mod logging;
+pub mod metrics;
 pub mod replay;
 pub mod sink;
 pub mod source;

@@ -4,6 +4,7 @@
 
 use crate::batch::{Batch, BatchBuilder};
 use crate::config::Compression;
+use crate::entry::rules::Rules;
 use crate::entry::{self, Fit};
 use crate::stats::Stats;
 
@@ -39,6 +40,7 @@ pub struct EntrySink<O: BatchOut> {
     pub stats: Stats,
     builder: BatchBuilder,
     pending: u64,
+    scrubbed: Vec<u8>,
     out: O,
 }
 
@@ -50,12 +52,24 @@ impl<O: BatchOut> EntrySink<O> {
             stats: Stats::default(),
             builder: BatchBuilder::new(compression),
             pending: 0,
+            scrubbed: Vec::new(),
             out,
         }
     }
 
-    /// Takes the entry built in `self.entry` (its record already counted in `records_in`).
-    pub fn commit(&mut self) -> Result<(), SinkError> {
+    /// Takes the entry built in `self.entry` (its record already counted in `records_in`),
+    /// unless `rules` filter it out by `match_text` (its message, or its record's JSON);
+    /// scrubs it when scrubbing is on.
+    pub fn commit(&mut self, rules: &Rules, match_text: &[u8]) -> Result<(), SinkError> {
+        if let Some(reason) = rules.filtered_out(match_text) {
+            self.stats.drop_record(reason);
+            return Ok(());
+        }
+        if let Some(scrubber) = &rules.scrubber {
+            if scrubber.scrub_entry(&self.entry, &mut self.scrubbed) {
+                std::mem::swap(&mut self.entry, &mut self.scrubbed);
+            }
+        }
         if entry::fit_entry(&mut self.entry, &mut self.stats) == Fit::TooLarge {
             return Ok(());
         }

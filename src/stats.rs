@@ -13,19 +13,46 @@ pub enum DropReason {
     RecordTooLarge,
     /// A GuardDuty finding below `GUARDDUTY_MIN_SEVERITY`.
     BelowMinSeverity,
+    /// An archived GuardDuty finding (`GUARDDUTY_SKIP_ARCHIVED`).
+    Archived,
+    /// Matched `EXCLUDE_AT_MATCH`.
+    Excluded,
+    /// Did not match `INCLUDE_AT_MATCH`.
+    NotIncluded,
 }
 
 impl DropReason {
     /// Every reason, in summary order.
-    pub const ALL: [DropReason; 3] =
-        [DropReason::EntryTooLarge, DropReason::RecordTooLarge, DropReason::BelowMinSeverity];
+    pub const ALL: [DropReason; 6] = [
+        DropReason::EntryTooLarge,
+        DropReason::RecordTooLarge,
+        DropReason::BelowMinSeverity,
+        DropReason::Archived,
+        DropReason::Excluded,
+        DropReason::NotIncluded,
+    ];
 
-    /// Name used in the summary and metrics.
+    /// CloudWatch metric name.
+    pub fn metric_name(self) -> &'static str {
+        match self {
+            DropReason::EntryTooLarge => "DroppedEntryTooLarge",
+            DropReason::RecordTooLarge => "DroppedRecordTooLarge",
+            DropReason::BelowMinSeverity => "DroppedBelowMinSeverity",
+            DropReason::Archived => "DroppedArchived",
+            DropReason::Excluded => "DroppedExcluded",
+            DropReason::NotIncluded => "DroppedNotIncluded",
+        }
+    }
+
+    /// Name used in the summary.
     pub fn name(self) -> &'static str {
         match self {
             DropReason::EntryTooLarge => "entry_too_large",
             DropReason::RecordTooLarge => "record_too_large",
             DropReason::BelowMinSeverity => "below_min_severity",
+            DropReason::Archived => "archived",
+            DropReason::Excluded => "excluded",
+            DropReason::NotIncluded => "not_included",
         }
     }
 }

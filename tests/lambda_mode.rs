@@ -16,12 +16,21 @@ fn event(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-struct Function(Child);
+/// The function process and the file its stdout goes to.
+struct Function(Child, std::path::PathBuf);
+
+impl Function {
+    /// What the function wrote to stdout so far (EMF metric lines).
+    fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.1).unwrap_or_default()
+    }
+}
 
 impl Drop for Function {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        let _ = std::fs::remove_file(&self.1);
     }
 }
 
@@ -34,18 +43,23 @@ fn start(runtime: &RuntimeApi, env: &[(&str, String)]) -> Function {
     let mut words = wrapper.split_whitespace().map(str::to_owned).chain([binary]);
     let mut command = Command::new(words.next().unwrap_or_default());
     command.args(words);
-    command.envs(lambda_env(runtime)).stdout(Stdio::null()).stderr(Stdio::inherit());
+    let stdout = std::env::temp_dir().join(format!(
+        "slf-stdout-{}-{}",
+        std::process::id(),
+        runtime.address().replace([':', '.'], "-")
+    ));
+    command.envs(lambda_env(runtime)).stdout(std::fs::File::create(&stdout).unwrap()).stderr(Stdio::inherit());
     for (k, v) in env {
         command.env(k, v);
     }
-    Function(command.spawn().unwrap())
+    Function(command.spawn().unwrap(), stdout)
 }
 
 #[tokio::test]
 async fn findings_are_forwarded_and_failures_reported() {
     let intake = TestIntake::start(KEY).await;
     let runtime = RuntimeApi::start().await;
-    let _function = start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", intake.url())]);
+    let function = start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", intake.url())]);
 
     runtime.invoke("req-1", &event("guardduty-finding-high.json"), Duration::from_secs(30));
     let Some(Outcome::Response(response)) = runtime.outcome("req-1", WAIT).await else { panic!("no response") };
@@ -55,6 +69,10 @@ async fn findings_are_forwarded_and_failures_reported() {
     assert_eq!(entry["evt"]["name"], "CryptoCurrency:EC2/BitcoinTool.B!DNS");
     assert_eq!(entry["status"], "error");
     assert!(entry["ddtags"].as_str().unwrap().contains("forwardername:security-log-forwarder-test"));
+    let metrics: serde_json::Value = serde_json::from_str(function.stdout().lines().next().unwrap()).unwrap();
+    assert_eq!(metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"], "SecurityLogForwarder");
+    assert_eq!((metrics["RecordsIn"].as_u64(), metrics["EntriesSent"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(metrics["FunctionName"], "security-log-forwarder-test");
 
     // Same process, second event: the intake now fails for good.
     intake.set_expected_key("rotated-elsewhere");

@@ -26,6 +26,12 @@ pub struct RecordSummary<'a> {
     /// The EC2 instance id when `userIdentity.arn` is an assumed role whose session name is
     /// an instance id (→ `host`).
     pub instance_id: Option<Cow<'a, str>>,
+    /// `sourceIPAddress` when it is an IP address (→ `network.client.ip`).
+    pub client_ip: Option<Cow<'a, str>>,
+    /// `userIdentity.principalId` (→ `usr.id`).
+    pub user_id: Option<Cow<'a, str>>,
+    /// `userIdentity.userName`, else the assumed-role session name (→ `usr.name`).
+    pub user_name: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -42,6 +48,8 @@ struct RawRecord<'a> {
     aws_region: Option<&'a RawValue>,
     #[serde(rename = "userIdentity", borrow)]
     user_identity: Option<&'a RawValue>,
+    #[serde(rename = "sourceIPAddress", borrow)]
+    source_ip: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +58,10 @@ struct RawIdentity<'a> {
     arn: Option<&'a RawValue>,
     #[serde(rename = "accountId", borrow)]
     account_id: Option<&'a RawValue>,
+    #[serde(rename = "principalId", borrow)]
+    principal_id: Option<&'a RawValue>,
+    #[serde(rename = "userName", borrow)]
+    user_name: Option<&'a RawValue>,
 }
 
 impl<'a> RecordSummary<'a> {
@@ -58,6 +70,8 @@ impl<'a> RecordSummary<'a> {
         let raw: RawRecord<'a> = serde_json::from_slice(record)?;
         let identity = lenient_object::<RawIdentity>(raw.user_identity);
         let arn = identity.as_ref().and_then(|i| lenient_str(i.arn));
+        let session = arn.as_deref().and_then(assumed_role_session).map(|s| Cow::Owned(s.to_owned()));
+        let user_name = identity.as_ref().and_then(|i| lenient_str(i.user_name)).or(session);
         Ok(Self {
             event_name: lenient_str(raw.event_name),
             event_time: lenient_str(raw.event_time),
@@ -66,14 +80,22 @@ impl<'a> RecordSummary<'a> {
                 .or_else(|| identity.as_ref().and_then(|i| lenient_str(i.account_id))),
             region: lenient_str(raw.aws_region),
             instance_id: arn.and_then(instance_session),
+            client_ip: lenient_str(raw.source_ip).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()),
+            user_id: identity.as_ref().and_then(|i| lenient_str(i.principal_id)),
+            user_name,
         })
     }
 }
 
-/// `arn:aws:sts::123:assumed-role/Role/i-0abc` → `i-0abc`.
-fn instance_session(arn: Cow<'_, str>) -> Option<Cow<'_, str>> {
+/// `arn:aws:sts::123:assumed-role/Role/session` → `session`.
+fn assumed_role_session(arn: &str) -> Option<&str> {
     let (_, resource) = arn.split_once(":assumed-role/")?;
-    let session = resource.rsplit('/').next()?;
+    resource.split_once('/').map(|(_, session)| session)
+}
+
+/// The session name of an assumed-role ARN when it is an EC2 instance id.
+fn instance_session(arn: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    let session = assumed_role_session(&arn)?;
     let is_instance =
         session.len() > 2 && session.starts_with("i-") && session[2..].bytes().all(|b| b.is_ascii_hexdigit());
     is_instance.then(|| Cow::Owned(session.to_owned()))
@@ -108,6 +130,25 @@ pub fn write_record(
         out.push(b',');
     }
     out.extend_from_slice(if summary.failed { b"\"outcome\":\"failure\"}" } else { b"\"outcome\":\"success\"}" });
+    if let Some(ip) = &summary.client_ip {
+        super::write_client_ip(out, ip);
+    }
+    if summary.user_id.is_some() || summary.user_name.is_some() {
+        out.extend_from_slice(b",\"usr\":{");
+        let mut first = true;
+        for (name, value) in [("id", &summary.user_id), ("name", &summary.user_name)] {
+            if let Some(value) = value {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                json::write_str(out, name);
+                out.push(b':');
+                json::write_str(out, value);
+            }
+        }
+        out.push(b'}');
+    }
     write_origin(out, origin);
     append_members(out, record);
     out.push(b'}');
@@ -144,13 +185,19 @@ mod tests {
         assert_eq!(v["aws"]["s3"]["bucket"], "trail-bucket");
         assert_eq!(v["aws"]["s3"]["key"], "AWSLogs/x.json.gz");
         assert!(v["ddtags"].as_str().unwrap().ends_with(",aws_account:210987654321,region:us-east-1"));
+        assert_eq!(v["network"]["client"]["ip"], "198.51.100.7");
+        assert_eq!(v["usr"]["name"], "i-0123456789abcdef0");
+        assert!(v["usr"].get("id").is_none());
     }
 
     #[test]
     fn success_without_error_code_and_empty_record() {
-        let v =
-            entry(r#"{"eventName":"ListBuckets","errorCode":null,"userIdentity":{"arn":"arn:aws:iam::1:user/bob"}}"#);
+        let v = entry(
+            r#"{"eventName":"ListBuckets","errorCode":null,"sourceIPAddress":"s3.amazonaws.com","userIdentity":{"arn":"arn:aws:iam::1:user/bob","principalId":"AIDA1","userName":"bob"}}"#,
+        );
         assert_eq!(v["evt"]["outcome"], "success");
+        assert!(v.get("network").is_none());
+        assert_eq!((v["usr"]["id"].as_str(), v["usr"]["name"].as_str()), (Some("AIDA1"), Some("bob")));
         assert!(v.get("host").is_none());
         let v = entry("{}");
         assert_eq!(v["evt"]["outcome"], "success");

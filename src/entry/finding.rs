@@ -32,6 +32,8 @@ pub struct FindingSummary<'a> {
     pub sample: bool,
     /// `service.archived`.
     pub archived: bool,
+    /// The remote IP of `service.action` (→ `network.client.ip`).
+    pub remote_ip: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +78,61 @@ struct RawService<'a> {
     additional_info: Option<&'a RawValue>,
     #[serde(borrow)]
     archived: Option<&'a RawValue>,
+    #[serde(borrow)]
+    action: Option<&'a RawValue>,
+}
+
+/// The action kinds that name a remote host.
+#[derive(Deserialize)]
+struct RawAction<'a> {
+    #[serde(rename = "networkConnectionAction", borrow)]
+    network_connection: Option<&'a RawValue>,
+    #[serde(rename = "awsApiCallAction", borrow)]
+    aws_api_call: Option<&'a RawValue>,
+    #[serde(rename = "kubernetesApiCallAction", borrow)]
+    kubernetes_api_call: Option<&'a RawValue>,
+    #[serde(rename = "rdsLoginAttemptAction", borrow)]
+    rds_login_attempt: Option<&'a RawValue>,
+    #[serde(rename = "portProbeAction", borrow)]
+    port_probe: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawRemote<'a> {
+    #[serde(rename = "remoteIpDetails", borrow)]
+    remote_ip_details: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawPortProbe<'a> {
+    #[serde(rename = "portProbeDetails", borrow)]
+    details: Option<Vec<RawRemote<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct RawIpDetails<'a> {
+    #[serde(rename = "ipAddressV4", borrow)]
+    v4: Option<&'a RawValue>,
+    #[serde(rename = "ipAddressV6", borrow)]
+    v6: Option<&'a RawValue>,
+}
+
+/// The remote IP address named by a finding's `service.action`, if any.
+fn remote_ip(action: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    let action: RawAction = lenient_object(action)?;
+    let details =
+        [action.network_connection, action.aws_api_call, action.kubernetes_api_call, action.rds_login_attempt]
+            .into_iter()
+            .flatten()
+            .find_map(|a| lenient_object::<RawRemote>(Some(a)).and_then(|r| r.remote_ip_details))
+            .or_else(|| {
+                lenient_object::<RawPortProbe>(action.port_probe)?
+                    .details?
+                    .into_iter()
+                    .find_map(|r| r.remote_ip_details)
+            })?;
+    let ips: RawIpDetails = lenient_object(Some(details))?;
+    lenient_str(ips.v4).or_else(|| lenient_str(ips.v6)).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
 }
 
 #[derive(Deserialize)]
@@ -99,6 +156,7 @@ impl<'a> FindingSummary<'a> {
             .and_then(|info| lenient_bool(info.sample))
             .unwrap_or(false);
         let archived = service.as_ref().and_then(|s| lenient_bool(s.archived)).unwrap_or(false);
+        let remote_ip = service.as_ref().and_then(|s| remote_ip(s.action));
         Ok(Self {
             kind: lenient_str(raw.kind).filter(|k| !k.is_empty()),
             title: lenient_str(raw.title).or_else(|| lenient_str(raw.description)).filter(|t| !t.is_empty()),
@@ -109,6 +167,7 @@ impl<'a> FindingSummary<'a> {
             instance_id,
             sample,
             archived,
+            remote_ip,
         })
     }
 
@@ -197,6 +256,9 @@ pub fn write_finding(
         }
         out.push(b'}');
     }
+    if let Some(ip) = &finding.remote_ip {
+        super::write_client_ip(out, ip);
+    }
     match body {
         FindingBody::Envelope(envelope) => append_members(out, envelope),
         FindingBody::Detail(detail) => {
@@ -217,7 +279,8 @@ mod tests {
         "type":"Recon:EC2/PortProbeUnprotectedPort","title":"Unprotected port on EC2 instance i-0abc is being probed.",
         "severity":2,"updatedAt":"2026-11-24T11:30:00.000Z","createdAt":"2026-11-24T10:00:00.000Z",
         "resource":{"resourceType":"Instance","instanceDetails":{"instanceId":"i-0abc"}},
-        "service":{"archived":false,"additionalInfo":{"value":"{}","type":"default","sample":true}}}"#;
+        "service":{"archived":false,"additionalInfo":{"value":"{}","type":"default","sample":true},
+            "action":{"actionType":"PORT_PROBE","portProbeAction":{"portProbeDetails":[{"remoteIpDetails":{"ipAddressV4":"198.51.100.23"}}]}}}}"#;
 
     fn entry(summary: &FindingSummary, body: FindingBody) -> serde_json::Value {
         let mut out = Vec::new();
@@ -243,6 +306,7 @@ mod tests {
             "env:test,forwardername:fwd,forwarder_version:0.1.0,aws_account:222222222222,region:eu-west-1,severity:low,sample:true"
         );
         assert_eq!(v["detail"]["schemaVersion"], "2.0");
+        assert_eq!(v["network"]["client"]["ip"], "198.51.100.23");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod cloudtrail;
 pub mod finding;
 pub mod plain;
+pub mod rules;
 mod shrink;
 
 use crate::config::Tags;
@@ -24,8 +25,8 @@ pub struct EntryContext {
     pub source_override: Option<String>,
     /// Processing time and the intake's date window.
     pub clock: Clock,
-    /// `GUARDDUTY_MIN_SEVERITY`.
-    pub min_severity: f64,
+    /// Severity threshold, archived findings, include/exclude patterns, scrubbing.
+    pub rules: rules::Rules,
 }
 
 /// The S3 object a record came from (added as `aws.s3.bucket` / `aws.s3.key`).
@@ -88,6 +89,13 @@ fn write_origin(out: &mut Vec<u8>, origin: ObjectOrigin<'_>) {
     out.extend_from_slice(b"}}");
 }
 
+/// Writes `,"network":{"client":{"ip":…}}`.
+fn write_client_ip(out: &mut Vec<u8>, ip: &str) {
+    out.extend_from_slice(b",\"network\":{\"client\":{\"ip\":");
+    json::write_str(out, ip);
+    out.extend_from_slice(b"}}");
+}
+
 /// Appends the members of a compact JSON object (`{…}`) after attributes already written,
 /// i.e. `,"a":1,"b":2`, or nothing for `{}`.
 fn append_members(out: &mut Vec<u8>, compact_object: &[u8]) {
@@ -140,7 +148,7 @@ pub(crate) mod test_support {
             tags: Tags { common_json: "env:test,forwardername:fwd,forwarder_version:0.1.0".into(), service: None },
             source_override: None,
             clock: Clock::at(datetime!(2026-11-24 12:00 UTC)),
-            min_severity: 0.0,
+            rules: rules::Rules::default(),
         }
     }
 

@@ -77,7 +77,7 @@ fn read_array<R: BufRead, O: BatchOut>(
         sink.stats.records_in += 1;
         if kept {
             build_entry(record, ctx, origin, sink);
-            sink.commit()?;
+            sink.commit(&ctx.rules, record)?;
         } else {
             sink.stats.drop_record(DropReason::RecordTooLarge);
             tracing::warn!(

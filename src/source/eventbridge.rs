@@ -43,13 +43,17 @@ pub fn forward_finding<O: BatchOut>(
         Err(_) => {
             sink.stats.invalid_json += 1;
             crate::entry::plain::write_message(&mut sink.entry, ctx, "guardduty", None, &compact);
-            return sink.commit();
+            return sink.commit(&ctx.rules, &compact);
         }
     };
     let detail = envelope.detail.map(|d| d.get().as_bytes()).unwrap_or(b"{}");
     let summary = FindingSummary::parse(detail).unwrap_or_default();
-    if summary.below(ctx.min_severity) {
+    if summary.below(ctx.rules.min_severity) {
         sink.stats.drop_record(crate::stats::DropReason::BelowMinSeverity);
+        return Ok(());
+    }
+    if summary.archived && ctx.rules.skip_archived {
+        sink.stats.drop_record(crate::stats::DropReason::Archived);
         return Ok(());
     }
     let account = lenient_str(envelope.account);
@@ -59,7 +63,7 @@ pub fn forward_finding<O: BatchOut>(
     if write_finding(&mut sink.entry, ctx, &summary, fallback, FindingBody::Envelope(&compact)) {
         sink.stats.clamped_dates += 1;
     }
-    sink.commit()
+    sink.commit(&ctx.rules, summary.title.as_deref().map_or(detail, str::as_bytes))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::io::BufRead;
 use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
 use crate::entry::{EntryContext, ObjectOrigin, plain};
 use crate::limits::MAX_RECORD_BYTES;
-use crate::sink::{BatchOut, EntrySink};
+use crate::sink::{BatchOut, EntrySink, SinkError};
 use crate::source::object_reader::ReadError;
 use crate::stats::DropReason;
 
@@ -45,42 +45,39 @@ pub fn read_lines<R: BufRead, O: BatchOut>(
             tracing::warn!(bucket = origin.bucket, key = origin.key, "skipped a line over {MAX_RECORD_BYTES} bytes");
             continue;
         }
-        let keep = match format {
-            LineFormat::Findings => build_finding(text, ctx, origin, sink),
+        match format {
+            LineFormat::Findings => forward_finding(text, ctx, origin, sink)?,
             LineFormat::Plain => {
                 plain::write_message(&mut sink.entry, ctx, plain_source, Some(origin), text);
-                true
+                sink.commit(&ctx.rules, text)?;
             }
-        };
-        if keep {
-            sink.commit()?;
         }
     }
 }
 
-/// Builds the entry for one export line; false when the finding is filtered out.
-fn build_finding<O: BatchOut>(
+/// Builds and commits the entry for one export line, unless the finding is filtered out.
+fn forward_finding<O: BatchOut>(
     line: &[u8],
     ctx: &EntryContext,
     origin: ObjectOrigin<'_>,
     sink: &mut EntrySink<O>,
-) -> bool {
+) -> Result<(), SinkError> {
     match FindingSummary::parse(line) {
-        Ok(summary) if summary.below(ctx.min_severity) => {
-            sink.stats.drop_record(DropReason::BelowMinSeverity);
-            return false;
-        }
+        Ok(summary) if summary.below(ctx.rules.min_severity) => sink.stats.drop_record(DropReason::BelowMinSeverity),
+        Ok(summary) if summary.archived && ctx.rules.skip_archived => sink.stats.drop_record(DropReason::Archived),
         Ok(summary) => {
             if write_finding(&mut sink.entry, ctx, &summary, EnvelopeFallback::default(), FindingBody::Detail(line)) {
                 sink.stats.clamped_dates += 1;
             }
+            sink.commit(&ctx.rules, summary.title.as_deref().map_or(line, str::as_bytes))?;
         }
         Err(_) => {
             sink.stats.invalid_json += 1;
             plain::write_message(&mut sink.entry, ctx, "guardduty", Some(origin), line);
+            sink.commit(&ctx.rules, line)?;
         }
     }
-    true
+    Ok(())
 }
 
 fn trim(line: &[u8]) -> &[u8] {

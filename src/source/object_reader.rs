@@ -162,7 +162,8 @@ mod tests {
 
     #[test]
     fn findings_below_the_minimum_severity_are_dropped_and_counted() {
-        let ctx = EntryContext { min_severity: 7.0, ..crate::entry::test_support::context() };
+        let mut ctx = crate::entry::test_support::context();
+        ctx.rules.min_severity = 7.0;
         let lines =
             b"{\"type\":\"A:B/C\",\"severity\":6.9}\n{\"type\":\"A:B/C\",\"severity\":7}\n{\"type\":\"A:B/C\"}\n";
         let mut sink = EntrySink::new(Compression { codec: Codec::None, level: 0 }, Vec::new());
