@@ -113,6 +113,9 @@ pub struct Config {
     pub function_name: String,
     /// Filtering and scrubbing rules.
     pub rules: Rules,
+    /// `DD_MAX_OBJECT_SIZE_MB` in bytes: the decompressed size at which reading an object
+    /// stops with an error (a decompression bomb, or an object too large for one invocation).
+    pub max_object_bytes: u64,
 }
 
 impl Config {
@@ -230,6 +233,11 @@ impl Config {
             scrubber,
         };
 
+        let max_object_mb = match get("DD_MAX_OBJECT_SIZE_MB") {
+            None => 20 * 1024,
+            Some(text) => parse_in_range("DD_MAX_OBJECT_SIZE_MB", &text, 1, 1 << 30)?,
+        };
+
         Ok(Self {
             api_key,
             intake_url,
@@ -246,6 +254,7 @@ impl Config {
             log_level,
             function_name,
             rules,
+            max_object_bytes: max_object_mb * 1024 * 1024,
         })
     }
 }

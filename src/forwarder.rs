@@ -398,6 +398,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             source_override: self.config.source_override.clone(),
             clock: Clock::now(),
             rules: self.config.rules.clone(),
+            max_object_bytes: self.config.max_object_bytes,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct EntryContext {
     pub clock: Clock,
     /// Severity threshold, archived findings, include/exclude patterns, scrubbing.
     pub rules: rules::Rules,
+    /// Largest decompressed size read from one object (`DD_MAX_OBJECT_SIZE_MB`).
+    pub max_object_bytes: u64,
 }
 
 /// The S3 object a record came from (added as `aws.s3.bucket` / `aws.s3.key`).
@@ -149,6 +151,7 @@ pub(crate) mod test_support {
             source_override: None,
             clock: Clock::at(datetime!(2026-11-24 12:00 UTC)),
             rules: rules::Rules::default(),
+            max_object_bytes: u64::MAX,
         }
     }
 

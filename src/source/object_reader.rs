@@ -48,16 +48,42 @@ pub fn sniff(head: &[u8]) -> Encoding {
     }
 }
 
-/// Wraps `raw` in the decoder its first bytes call for.
-pub fn decoded<'a>(raw: impl Read + Send + 'a) -> io::Result<Box<dyn BufRead + Send + 'a>> {
+/// Wraps `raw` in the decoder its first bytes call for, reading at most `max` decompressed
+/// bytes (more is an error, not a silent cut).
+pub fn decoded<'a>(raw: impl Read + Send + 'a, max: u64) -> io::Result<Box<dyn BufRead + Send + 'a>> {
     let mut raw = BufReader::with_capacity(READ_BUFFER, raw);
-    Ok(match sniff(raw.fill_buf()?) {
-        Encoding::Gzip => Box::new(BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(raw))),
-        Encoding::Zstd => {
-            Box::new(BufReader::with_capacity(READ_BUFFER, zstd::stream::read::Decoder::with_buffer(raw)?))
-        }
+    let decoder: Box<dyn Read + Send + 'a> = match sniff(raw.fill_buf()?) {
+        Encoding::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(raw)),
+        Encoding::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(raw)?),
         Encoding::Plain => Box::new(raw),
-    })
+    };
+    Ok(Box::new(BufReader::with_capacity(READ_BUFFER, Capped { inner: decoder, left: max, max })))
+}
+
+/// A reader that fails once more than `max` bytes have been read.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    max: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(n)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the object decompresses to more than {} MiB (DD_MAX_OBJECT_SIZE_MB): a decompression bomb, or an object to split",
+                    self.max / (1024 * 1024)
+                ),
+            )),
+        }
+    }
 }
 
 /// Reads a whole object of `kind` from `raw` into `sink`.
@@ -68,7 +94,7 @@ pub fn read_object<O: BatchOut>(
     origin: ObjectOrigin<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
-    let reader = decoded(raw)?;
+    let reader = decoded(raw, ctx.max_object_bytes)?;
     let plain_source = ctx.source_override.as_deref().unwrap_or("s3");
     match kind {
         ObjectKind::CloudTrail => cloudtrail::read_records(reader, ctx, origin, sink),
@@ -173,6 +199,19 @@ mod tests {
         assert_eq!(stats.records_in, 3);
         assert_eq!(stats.dropped_for(crate::stats::DropReason::BelowMinSeverity), 1);
         assert_eq!(batches[0].entries(), 2);
+    }
+
+    #[test]
+    fn a_decompression_bomb_hits_the_cap_with_a_clear_error() {
+        let bomb = gzip(&vec![b'0'; 50 * 1024 * 1024]);
+        assert!(bomb.len() < 1024 * 1024);
+        let mut ctx = crate::entry::test_support::context();
+        ctx.max_object_bytes = 10 * 1024 * 1024;
+        let mut sink = EntrySink::new(Compression { codec: Codec::None, level: 0 }, Vec::new());
+        let err = read_object(&bomb[..], ObjectKind::Lines, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("more than 10 MiB (DD_MAX_OBJECT_SIZE_MB)"), "{err}");
     }
 
     #[test]

@@ -75,12 +75,18 @@ pub trait ObjectStore: Send + Sync + 'static {
 #[derive(Default)]
 pub struct S3Store {
     client: OnceCell<aws_sdk_s3::Client>,
+    endpoint: Option<String>,
 }
 
 impl S3Store {
     /// A store that connects on first use.
     pub fn lazy() -> Self {
         Self::default()
+    }
+
+    /// A store that connects on first use to an S3-compatible server at `endpoint`.
+    pub fn with_endpoint(endpoint: impl Into<String>) -> Self {
+        Self { endpoint: Some(endpoint.into()), ..Self::default() }
     }
 
     /// A store connected now.
@@ -93,10 +99,15 @@ impl S3Store {
     async fn client(&self) -> &aws_sdk_s3::Client {
         self.client
             .get_or_init(|| async {
-                let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                let custom_endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-                    .iter()
-                    .any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()));
+                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+                if let Some(endpoint) = &self.endpoint {
+                    loader = loader.endpoint_url(endpoint);
+                }
+                let shared = loader.load().await;
+                let custom_endpoint = self.endpoint.is_some()
+                    || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+                        .iter()
+                        .any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()));
                 let config = aws_sdk_s3::config::Builder::from(&shared).force_path_style(custom_endpoint).build();
                 aws_sdk_s3::Client::from_conf(config)
             })

@@ -6,3 +6,4 @@ pub mod http;
 pub mod intake;
 pub mod moto;
 pub mod runtime_api;
+pub mod s3_proxy;

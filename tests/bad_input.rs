@@ -1,0 +1,217 @@
+//! The bad-input corpus (tests/bad-input/): every file must end in a clear error or in
+//! counted skips — never a panic, a hang, an unbalanced count or a body the intake would
+//! refuse. Large hostile inputs (5 MB lines, 2 MB findings, deep nesting, a gzip bomb) are
+//! generated here rather than stored.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use security_log_forwarder::api_key::ApiKey;
+use security_log_forwarder::config::Config;
+use security_log_forwarder::deadline::Deadline;
+use security_log_forwarder::forwarder::{Forwarder, ObjectReport, Outcome};
+use security_log_forwarder::intake::http::HttpIntake;
+use security_log_forwarder::source::object_kind::ObjectKind;
+use security_log_forwarder::source::s3_store::S3Store;
+use security_log_forwarder::stats::{DropReason, Stats};
+use support::intake::TestIntake;
+
+const KEY: &str = "bad-input-key";
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn corpus(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input").join(dir)
+}
+
+fn forwarder(intake: &TestIntake, vars: &[(&str, &str)]) -> Arc<Forwarder<HttpIntake, S3Store>> {
+    let mut env: HashMap<String, String> =
+        HashMap::from([("DD_API_KEY".into(), KEY.into()), ("DD_URL".into(), intake.url())]);
+    env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    Forwarder::new(config.clone(), HttpIntake::new(&config, Arc::new(ApiKey::fixed(KEY))).unwrap(), S3Store::lazy())
+}
+
+/// Nothing the intake would truncate or drop silently; a refused body only when the run
+/// reports it (`refused_ok`).
+fn check_intake(intake: &TestIntake, refused_ok: bool) {
+    for r in intake.requests() {
+        assert_eq!((r.oversized_entries, r.stale_timestamps), (0, 0), "{r:?}");
+        assert!(r.status == 202 || refused_ok, "{r:?}");
+    }
+}
+
+async fn invoke(intake: &TestIntake, event: &[u8]) -> Outcome {
+    let f = forwarder(intake, &[]);
+    let outcome = tokio::time::timeout(LIMIT, f.handle(event, Deadline::none())).await.expect("hung");
+    assert!(outcome.stats.balanced(), "{}", outcome.stats);
+    check_intake(intake, outcome.error.as_ref().is_some_and(|e| e.error_type() == "IntakeRejected"));
+    outcome
+}
+
+async fn read(intake: &TestIntake, name: &str, body: Vec<u8>, vars: &[(&str, &str)]) -> ObjectReport {
+    let f = forwarder(intake, vars);
+    let kind = ObjectKind::of_key(name);
+    let reader = Box::new(std::io::Cursor::new(body));
+    let report =
+        tokio::time::timeout(LIMIT, f.forward_reader(reader, kind, "bad".into(), name.into(), Deadline::none()))
+            .await
+            .expect("hung");
+    assert!(report.stats.balanced(), "{name}: {}", report.stats);
+    check_intake(intake, false);
+    report
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    support::moto::gzip(data)
+}
+
+#[tokio::test]
+async fn hostile_events() {
+    // file → Err(error type) or Ok(entries sent)
+    let expected: HashMap<&str, Result<u64, &str>> = HashMap::from([
+        ("empty-payload.json", Err("UnsupportedEvent")),
+        ("unknown-shape.json", Err("UnsupportedEvent")),
+        ("not-an-object.json", Err("UnsupportedEvent")),
+        ("a-string.json", Err("UnsupportedEvent")),
+        ("s3-zero-records.json", Err("UnsupportedEvent")),
+        ("s3-record-without-key.json", Err("UnsupportedEvent")),
+        ("sqs-body-not-a-string.json", Err("UnsupportedEvent")),
+        ("finding-severity-as-string.json", Ok(1)),
+        ("finding-duplicate-keys.json", Ok(1)),
+        // Valid JSON syntax, but numbers no 64-bit float holds: the intake refuses the body
+        // (400), the run fails with IntakeRejected and the event is kept by Lambda.
+        ("finding-numbers-out-of-range.json", Err("IntakeRejected")),
+        ("finding-nul-bytes.json", Err("UnsupportedEvent")),
+        ("finding-invalid-utf8.json", Ok(1)),
+        ("finding-detail-not-an-object.json", Ok(1)),
+    ]);
+    let mut seen = 0;
+    for entry in std::fs::read_dir(corpus("events")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let want = expected.get(name.as_str()).unwrap_or_else(|| panic!("no expectation for {name}"));
+        let intake = TestIntake::start(KEY).await;
+        let outcome = invoke(&intake, &std::fs::read(&path).unwrap()).await;
+        match (want, &outcome.error) {
+            (Ok(sent), None) => assert_eq!(outcome.stats.entries_sent, *sent, "{name}"),
+            (Err(kind), Some(err)) => {
+                assert_eq!(err.error_type(), *kind, "{name}: {err}");
+                assert!(!err.to_string().is_empty());
+            }
+            (want, got) => panic!("{name}: expected {want:?}, got {got:?}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, expected.len());
+
+    // Generated: 10,000-deep nesting in a finding → forwarded as is (no stack is used to
+    // read it; Datadog flattens attributes beyond 10 levels). Checked in a dry run, since the
+    // test intake's JSON parser stops at 128 levels.
+    let deep = format!(
+        r#"{{"source":"aws.guardduty","detail-type":"GuardDuty Finding","detail":{{"x":{}1{}}}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let path = std::env::temp_dir().join(format!("slf-deep-{}.json", std::process::id()));
+    std::fs::write(&path, &deep).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_security-log-forwarder"))
+        .args(["invoke", "--dry-run"])
+        .arg(&path)
+        .env_remove("DD_API_KEY")
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(output.status.success());
+    assert!(output.stdout.len() > 20_000 && output.stdout.ends_with(b"]]}}\n"));
+
+    // Generated: a 2 MB finding → sent, shrunk below 1 MB and marked truncated.
+    let big = format!(
+        r#"{{"source":"aws.guardduty","detail-type":"GuardDuty Finding","detail":{{"type":"Execution:Runtime/NewBinaryExecuted","severity":5,"title":"big","description":"{}"}}}}"#,
+        "d".repeat(2_000_000)
+    );
+    let intake = TestIntake::start(KEY).await;
+    let outcome = invoke(&intake, big.as_bytes()).await;
+    assert!(outcome.error.is_none());
+    assert_eq!((outcome.stats.entries_sent, outcome.stats.truncated), (1, 1));
+}
+
+#[tokio::test]
+async fn hostile_objects() {
+    let object = |name: &str| std::fs::read(corpus("objects").join(name)).unwrap();
+
+    let intake = TestIntake::start(KEY).await;
+    let r =
+        read(&intake, "logs/not-gzip-despite-the-name.log.gz", object("not-gzip-despite-the-name.log.gz"), &[]).await;
+    assert!(r.error.is_none());
+    assert_eq!(r.stats.entries_sent, 2);
+
+    let intake = TestIntake::start(KEY).await;
+    let r = read(&intake, "logs/invalid-utf8-and-nul.log", object("invalid-utf8-and-nul.log"), &[]).await;
+    assert!(r.error.is_none());
+    assert_eq!(r.stats.entries_sent, 3);
+    assert_eq!(intake.accepted_entries()[1]["message"], "invalid utf-8 \u{fffd}\u{fffd} line");
+    assert_eq!(intake.accepted_entries()[2]["message"], "nul \u{0} byte line");
+
+    let name = "123456789012_CloudTrail_us-east-1_20261124T1200Z_RecordsNotArray0.json";
+    let intake = TestIntake::start(KEY).await;
+    let r = read(&intake, name, gzip(&object(name)), &[]).await;
+    assert!(r.error.unwrap().to_string().contains("\"Records\" is not an array"));
+
+    // Duplicate keys, a raw NUL, a number and a string among the records: forwarded as plain
+    // messages and counted as invalid JSON, the valid record as a CloudTrail log.
+    let name = "123456789012_CloudTrail_us-east-1_20261124T1200Z_OddRecords000000.json";
+    let intake = TestIntake::start(KEY).await;
+    let r = read(&intake, name, object(name), &[]).await;
+    assert!(r.error.is_none());
+    assert_eq!((r.stats.records_in, r.stats.entries_sent, r.stats.invalid_json), (5, 5, 4));
+    assert_eq!(intake.accepted_entries()[0]["evt"]["name"], "Ok");
+
+    // Generated: truncated gzip → a clear error naming the object.
+    let whole = gzip(&support::moto::cloudtrail_body(2000));
+    let name = "123456789012_CloudTrail_us-east-1_20261124T1200Z_Truncated0000000.json.gz";
+    let intake = TestIntake::start(KEY).await;
+    let r = read(&intake, name, whole[..whole.len() * 2 / 3].to_vec(), &[]).await;
+    let err = r.error.unwrap().to_string();
+    assert!(err.contains(name), "{err}");
+
+    // Generated: a gzip bomb (1 GiB of zeros in ~1 MB) stops at the size cap with a clear error.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..1024 {
+        std::io::Write::write_all(&mut encoder, &zeros).unwrap();
+    }
+    let bomb = encoder.finish().unwrap();
+    let intake = TestIntake::start(KEY).await;
+    let r = read(&intake, "logs/bomb.log.gz", bomb, &[("DD_MAX_OBJECT_SIZE_MB", "64")]).await;
+    assert!(r.error.unwrap().to_string().contains("more than 64 MiB (DD_MAX_OBJECT_SIZE_MB)"));
+
+    // Generated: a 5 MB JSON line in a findings export → shrunk to fit, marked truncated.
+    let line = format!(
+        r#"{{"type":"Recon:EC2/Portscan","severity":5,"title":"huge","description":"{}"}}"#,
+        "x".repeat(5_000_000)
+    );
+    let intake = TestIntake::start(KEY).await;
+    let r = read(
+        &intake,
+        "AWSLogs/1/GuardDuty/us-east-1/huge.jsonl",
+        format!("{line}\n{{\"type\":\"A:B/C\"}}\n").into_bytes(),
+        &[],
+    )
+    .await;
+    assert!(r.error.is_none());
+    assert_eq!((r.stats.entries_sent, r.stats.truncated), (2, 1));
+
+    // Generated: a 10 MB line (over the reader's 8 MiB cap) and 200,000-deep nesting.
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let body = format!("{}\n{deep}\nok\n", "y".repeat(10 << 20));
+    let intake = TestIntake::start(KEY).await;
+    let r = read(&intake, "logs/odd.log", body.into_bytes(), &[]).await;
+    assert!(r.error.is_none());
+    assert_eq!(r.stats.dropped_for(DropReason::RecordTooLarge), 1);
+    assert_eq!(r.stats.entries_sent, 2);
+    let _: Stats = r.stats;
+}

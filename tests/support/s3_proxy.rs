@@ -1,0 +1,103 @@
+//! A fault-injecting proxy in front of the S3 emulator: requests are relayed to it, except
+//! keys containing `fault-denied` (403 AccessDenied), `fault-kms` (403 from KMS) and
+//! `fault-drop` (the object's headers and half its body, then the connection closes).
+
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+use super::http::{Request, read_request, write_response};
+
+/// The running proxy.
+pub struct S3Proxy {
+    addr: SocketAddr,
+}
+
+impl S3Proxy {
+    /// Starts a proxy relaying to `upstream` (the emulator's URL).
+    pub async fn start(upstream: String) -> S3Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = reqwest::Client::new();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(BufReader::new(stream), client.clone(), upstream.clone()));
+            }
+        });
+        S3Proxy { addr }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+fn s3_error(code: &str, message: &str) -> Vec<u8> {
+    format!(r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>0000</RequestId></Error>"#)
+        .into_bytes()
+}
+
+async fn serve(mut conn: BufReader<tokio::net::TcpStream>, client: reqwest::Client, upstream: String) {
+    while let Some(request) = read_request(&mut conn).await {
+        let xml = [("content-type", "application/xml".to_owned())];
+        if request.path.contains("fault-denied") {
+            write_response(&mut conn, 403, &xml, &s3_error("AccessDenied", "Access Denied")).await;
+            continue;
+        }
+        if request.path.contains("fault-kms") {
+            let message = "User: arn:aws:sts::123456789012:assumed-role/fwd/fwd is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because no identity-based policy allows the kms:Decrypt action";
+            write_response(&mut conn, 403, &xml, &s3_error("AccessDenied", message)).await;
+            continue;
+        }
+        let Some((status, headers, body)) = relay(&client, &upstream, &request).await else { return };
+        if request.path.contains("fault-drop") && status == 200 {
+            let mut head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n", body.len());
+            for (name, value) in headers.iter().filter(|(n, _)| n != "content-length" && n != "transfer-encoding") {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            let stream = conn.get_mut();
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&body[..body.len() / 2]).await;
+            let _ = stream.flush().await;
+            return;
+        }
+        let headers: Vec<(&str, String)> = headers
+            .iter()
+            .filter(|(n, _)| n != "content-length" && n != "transfer-encoding" && n != "content-type")
+            .map(|(n, v)| (n.as_str(), v.clone()))
+            .collect();
+        if !write_response(&mut conn, status, &headers, &body).await {
+            return;
+        }
+    }
+}
+
+async fn relay(
+    client: &reqwest::Client,
+    upstream: &str,
+    request: &Request,
+) -> Option<(u16, Vec<(String, String)>, Vec<u8>)> {
+    let mut url = format!("{upstream}{}", request.path);
+    if let Some(query) = &request.query {
+        url.push('?');
+        url.push_str(query);
+    }
+    let method = reqwest::Method::from_bytes(request.method.as_bytes()).ok()?;
+    let mut builder = client.request(method, url).body(request.body.clone());
+    for (name, value) in &request.headers {
+        if name != "host" && name != "content-length" {
+            builder = builder.header(name, value);
+        }
+    }
+    let response = builder.send().await.ok()?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let body = response.bytes().await.ok()?.to_vec();
+    Some((status, headers, body))
+}
