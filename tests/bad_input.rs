@@ -156,6 +156,13 @@ async fn hostile_objects() {
     assert_eq!(intake.accepted_entries()[1]["message"], "invalid utf-8 \u{fffd}\u{fffd} line");
     assert_eq!(intake.accepted_entries()[2]["message"], "nul \u{0} byte line");
 
+    // Found by fuzzing: invalid UTF-8 inside a string serde_json skips; never copied as is.
+    let name = "fuzz-jsonl-invalid-utf8-in-skipped-string.jsonl";
+    let intake = TestIntake::start(KEY).await;
+    let r = read(&intake, &format!("AWSLogs/1/GuardDuty/us-east-1/{name}"), object(name), &[]).await;
+    assert!(r.error.is_none());
+    assert_eq!((r.stats.records_in, r.stats.invalid_json), (4, 4));
+
     let name = "123456789012_CloudTrail_us-east-1_20261124T1200Z_RecordsNotArray0.json";
     let intake = TestIntake::start(KEY).await;
     let r = read(&intake, name, gzip(&object(name)), &[]).await;

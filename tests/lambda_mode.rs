@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use support::intake::TestIntake;
@@ -16,13 +16,18 @@ fn event(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-/// The function process and the file its stdout goes to.
-struct Function(Child, std::path::PathBuf);
+/// The function process and the files its stdout and stderr go to.
+struct Function(Child, std::path::PathBuf, std::path::PathBuf);
 
 impl Function {
     /// What the function wrote to stdout so far (EMF metric lines).
     fn stdout(&self) -> String {
         std::fs::read_to_string(&self.1).unwrap_or_default()
+    }
+
+    /// What the function logged so far.
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.2).unwrap_or_default()
     }
 }
 
@@ -30,7 +35,9 @@ impl Drop for Function {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        eprintln!("function log:\n{}", self.stderr());
         let _ = std::fs::remove_file(&self.1);
+        let _ = std::fs::remove_file(&self.2);
     }
 }
 
@@ -43,16 +50,18 @@ fn start(runtime: &RuntimeApi, env: &[(&str, String)]) -> Function {
     let mut words = wrapper.split_whitespace().map(str::to_owned).chain([binary]);
     let mut command = Command::new(words.next().unwrap_or_default());
     command.args(words);
-    let stdout = std::env::temp_dir().join(format!(
-        "slf-stdout-{}-{}",
-        std::process::id(),
-        runtime.address().replace([':', '.'], "-")
-    ));
-    command.envs(lambda_env(runtime)).stdout(std::fs::File::create(&stdout).unwrap()).stderr(Stdio::inherit());
+    let name = format!("{}-{}", std::process::id(), runtime.address().replace([':', '.'], "-"));
+    let stdout = std::env::temp_dir().join(format!("slf-stdout-{name}"));
+    let stderr = std::env::temp_dir().join(format!("slf-stderr-{name}"));
+    command
+        .envs(lambda_env(runtime))
+        .env("DD_LOG_LEVEL", "debug")
+        .stdout(std::fs::File::create(&stdout).unwrap())
+        .stderr(std::fs::File::create(&stderr).unwrap());
     for (k, v) in env {
         command.env(k, v);
     }
-    Function(command.spawn().unwrap(), stdout)
+    Function(command.spawn().unwrap(), stdout, stderr)
 }
 
 #[tokio::test]
@@ -84,6 +93,10 @@ async fn findings_are_forwarded_and_failures_reported() {
         }
         other => panic!("expected an invocation error, got {other:?}"),
     }
+    // The key never appears in our logs or metrics (debug level), only in the header.
+    assert!(function.stderr().contains("summary records_in=1"), "{}", function.stderr());
+    assert!(!function.stderr().contains(KEY) && !function.stdout().contains(KEY));
+    assert!(intake.requests().iter().all(|r| r.api_key.as_deref() == Some(KEY) && r.query.is_none()));
 
     // Not a finding: a clear error naming what was received.
     runtime.invoke("req-3", &event("guardduty-api-call-not-a-finding.json"), Duration::from_secs(30));

@@ -99,8 +99,11 @@ fn read_array<R: BufRead, O: BatchOut>(
 }
 
 fn build_entry<O: BatchOut>(record: &[u8], ctx: &EntryContext, origin: ObjectOrigin<'_>, sink: &mut EntrySink<O>) {
-    match RecordSummary::parse(record) {
-        Ok(summary) if record.first() == Some(&b'{') => {
+    // The record is copied into the entry as is: it must be valid UTF-8 (serde_json does not
+    // check strings it skips).
+    let parsed = std::str::from_utf8(record).ok().and_then(|_| RecordSummary::parse(record).ok());
+    match parsed {
+        Some(summary) if record.first() == Some(&b'{') => {
             if write_record(&mut sink.entry, ctx, &summary, origin, record) {
                 sink.stats.clamped_dates += 1;
             }

@@ -38,9 +38,10 @@ pub fn forward_finding<O: BatchOut>(
     let mut compact = Vec::with_capacity(event.len());
     json::write_compact(&mut compact, event);
     sink.stats.records_in += 1;
-    let envelope: Envelope = match serde_json::from_slice(&compact) {
-        Ok(envelope) => envelope,
-        Err(_) => {
+    let envelope: Option<Envelope> = std::str::from_utf8(&compact).ok().and_then(|text| serde_json::from_str(text).ok());
+    let envelope = match envelope {
+        Some(envelope) => envelope,
+        None => {
             sink.stats.invalid_json += 1;
             crate::entry::plain::write_message(&mut sink.entry, ctx, "guardduty", None, &compact);
             return sink.commit(&ctx.rules, &compact);

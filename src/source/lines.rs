@@ -62,7 +62,10 @@ fn forward_finding<O: BatchOut>(
     origin: ObjectOrigin<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), SinkError> {
-    match FindingSummary::parse(line) {
+    // serde_json does not check the UTF-8 of strings it skips: check the whole line, since it
+    // is copied into the entry as is.
+    let parsed = std::str::from_utf8(line).ok().map(|_| FindingSummary::parse(line));
+    match parsed.unwrap_or_else(|| Err(serde::de::Error::custom("invalid UTF-8"))) {
         Ok(summary) if summary.below(ctx.rules.min_severity) => sink.stats.drop_record(DropReason::BelowMinSeverity),
         Ok(summary) if summary.archived && ctx.rules.skip_archived => sink.stats.drop_record(DropReason::Archived),
         Ok(summary) => {

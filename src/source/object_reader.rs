@@ -215,6 +215,19 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_inside_skipped_strings_is_never_copied() {
+        // Found by fuzzing: serde_json skips unread strings without checking their UTF-8.
+        let export = b"{\"type\":\"A:B/C\",\"other\":\"\xff\xfe\"}\n";
+        let trail = b"{\"Records\":[{\"eventName\":\"A\",\"other\":\"\xff\"}]}";
+        for (bytes, kind) in [(&export[..], ObjectKind::GuardDutyExport), (&trail[..], ObjectKind::CloudTrail)] {
+            let (stats, result, entries) = run(bytes, kind);
+            result.unwrap();
+            assert_eq!((stats.records_in, stats.invalid_json), (1, 1), "{kind:?}");
+            assert!(entries[0]["message"].as_str().unwrap().contains('\u{fffd}'));
+        }
+    }
+
+    #[test]
     fn zstd_and_empty_objects() {
         let z = zstd::bulk::compress(b"one\ntwo\n", 3).unwrap();
         let (stats, result, _) = run(&z, ObjectKind::Lines);

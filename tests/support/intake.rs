@@ -1,5 +1,10 @@
 //! A test Datadog logs intake on loopback: enforces the intake's rules (API key header,
 //! encodings, 5,000,000-byte bodies, 1000-entry arrays) and can be scripted to fail.
+//!
+//! Normal behaviour, checked in this order: only `POST /api/v2/logs` (else 404); `DD-API-KEY`
+//! missing → 401, wrong → 403; `Content-Encoding` absent, `identity`, `gzip`, `deflate` (zlib)
+//! or `zstd` (else 415); undecodable body → 400; decoded body over 5,000,000 bytes → 413; not a
+//! JSON array of objects → 400; more than 1000 entries → 413; otherwise 202 `{}`.
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -7,39 +12,55 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::BufReader;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
 
-use super::http::{read_request, write_response};
+use super::http::{Request, read_request, write_response};
+
+/// Largest decoded request body the intake takes.
+pub const MAX_BODY_BYTES: usize = 5_000_000;
+/// Most entries in one request.
+pub const MAX_ENTRIES: usize = 1000;
+/// Entries larger than this are truncated by the real intake.
+pub const MAX_ENTRY_BYTES: usize = 1_000_000;
 
 /// A scripted behaviour for the next request.
 #[derive(Debug, Clone)]
 pub enum Step {
     /// Answer this status without accepting.
     Status(u16),
-    /// Answer this status with `Retry-After: <secs>`.
+    /// Answer this status with `Retry-After: <secs>`, without accepting.
     RetryAfter(u16, u64),
-    /// Sleep, then behave normally.
+    /// Sleep, then behave normally. If the client hangs up meanwhile, nothing is answered
+    /// or accepted and the request is recorded with status 0.
     Delay(Duration),
-    /// Close the connection without answering.
+    /// Close the connection (TCP reset) without answering; recorded with status 0.
     Reset,
 }
 
 /// What the intake saw of one request.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// `DD-API-KEY` header.
     pub api_key: Option<String>,
     pub content_encoding: Option<String>,
     pub content_type: Option<String>,
+    /// `DD-EVP-ORIGIN` header.
     pub origin: Option<String>,
+    /// Raw query string.
     pub query: Option<String>,
+    /// Body bytes as received.
     pub compressed_len: usize,
+    /// Body bytes after decoding (0 if it could not be decoded).
     pub raw_len: usize,
+    /// Array elements (0 if the body is not a JSON array of objects).
     pub entries: usize,
+    /// Status answered; 0 while unanswered or when no answer was sent (reset, client gone).
     pub status: u16,
-    /// Entries over 1,000,000 bytes (the real intake truncates them silently).
+    /// Entries whose compact JSON exceeds 1,000,000 bytes (the real intake truncates them).
     pub oversized_entries: usize,
-    /// Entries dated outside [now - 18 h, now + 2 h] (the real intake drops them silently).
+    /// Entries whose `timestamp` (RFC 3339 string or epoch-ms number) is more than 18 h in the
+    /// past, more than 2 h in the future, or unreadable (the real intake drops old/future ones).
     pub stale_timestamps: usize,
 }
 
@@ -57,7 +78,7 @@ pub struct TestIntake {
 }
 
 impl TestIntake {
-    /// Starts on 127.0.0.1, expecting `expected_key`.
+    /// Starts on 127.0.0.1 (ephemeral port), expecting `expected_key`.
     pub async fn start(expected_key: &str) -> TestIntake {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -76,32 +97,46 @@ impl TestIntake {
         TestIntake { addr, state }
     }
 
+    /// Base URL without a trailing slash, e.g. `http://127.0.0.1:43123`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
+    /// Bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Queues behaviours for the next requests, one per request in arrival order.
     pub fn script(&self, steps: impl IntoIterator<Item = Step>) {
         self.state.lock().unwrap().steps.extend(steps);
     }
 
+    /// Scripted steps not used yet.
+    pub fn pending_steps(&self) -> usize {
+        self.state.lock().unwrap().steps.len()
+    }
+
+    /// Every request received, in arrival order.
     pub fn requests(&self) -> Vec<Received> {
         self.state.lock().unwrap().requests.clone()
     }
 
+    /// Entries of the requests answered 202, in answer order.
     pub fn accepted_entries(&self) -> Vec<serde_json::Value> {
         self.state.lock().unwrap().accepted.clone()
     }
 
+    /// Changes the expected API key (rotation).
     pub fn set_expected_key(&self, key: &str) {
         self.state.lock().unwrap().expected_key = key.to_owned();
     }
 }
 
-async fn serve(mut conn: BufReader<tokio::net::TcpStream>, state: Arc<Mutex<State>>) {
+async fn serve(mut conn: BufReader<TcpStream>, state: Arc<Mutex<State>>) {
     while let Some(request) = read_request(&mut conn).await {
-        let step = state.lock().unwrap().steps.pop_front();
         let header = |name: &str| request.headers.get(name).cloned();
-        let mut received = Received {
+        let received = Received {
             api_key: header("dd-api-key"),
             content_encoding: header("content-encoding"),
             content_type: header("content-type"),
@@ -114,35 +149,45 @@ async fn serve(mut conn: BufReader<tokio::net::TcpStream>, state: Arc<Mutex<Stat
             oversized_entries: 0,
             stale_timestamps: 0,
         };
+        // The step and the request's slot are taken together so both follow arrival order.
+        let (slot, step, expected_key) = {
+            let mut state = state.lock().unwrap();
+            state.requests.push(received.clone());
+            (state.requests.len() - 1, state.steps.pop_front(), state.expected_key.clone())
+        };
+        let mut received = received;
         let (status, extra, accepted) = match step {
-            Some(Step::Reset) => {
-                received.status = 0;
-                state.lock().unwrap().requests.push(received);
-                drop(conn);
-                return;
-            }
+            None => validate(&request, &expected_key, &mut received),
             Some(Step::Status(status)) => {
-                measure(&request, &state, &mut received);
+                validate(&request, &expected_key, &mut received);
                 (status, vec![], vec![])
             }
             Some(Step::RetryAfter(status, secs)) => {
-                measure(&request, &state, &mut received);
+                validate(&request, &expected_key, &mut received);
                 (status, vec![("retry-after", secs.to_string())], vec![])
             }
             Some(Step::Delay(delay)) => {
-                tokio::time::sleep(delay).await;
-                let expected = state.lock().unwrap().expected_key.clone();
-                validate(&request, &expected, &mut received)
+                let still_there = client_waits(&mut conn, delay).await;
+                let expected_key = state.lock().unwrap().expected_key.clone();
+                let answer = validate(&request, &expected_key, &mut received);
+                if !still_there {
+                    state.lock().unwrap().requests[slot] = received;
+                    return;
+                }
+                answer
             }
-            None => {
-                let expected = state.lock().unwrap().expected_key.clone();
-                validate(&request, &expected, &mut received)
+            Some(Step::Reset) => {
+                validate(&request, &expected_key, &mut received);
+                state.lock().unwrap().requests[slot] = received;
+                let _ = conn.get_ref().set_zero_linger();
+                drop(conn);
+                return;
             }
         };
         received.status = status;
         {
             let mut state = state.lock().unwrap();
-            state.requests.push(received);
+            state.requests[slot] = received;
             state.accepted.extend(accepted);
         }
         let body: &[u8] = if status == 202 { b"{}" } else { br#"{"errors":[{"status":"error"}]}"# };
@@ -152,15 +197,27 @@ async fn serve(mut conn: BufReader<tokio::net::TcpStream>, state: Arc<Mutex<Stat
     }
 }
 
-/// Fills in the sizes of a request answered by a scripted step (nothing is accepted).
-fn measure(request: &super::http::Request, state: &Mutex<State>, received: &mut Received) {
-    let expected = state.lock().unwrap().expected_key.clone();
-    validate(request, &expected, received);
+/// Sleeps `delay`; false if the client hung up meanwhile.
+async fn client_waits(conn: &mut BufReader<TcpStream>, delay: Duration) -> bool {
+    let sleep = tokio::time::sleep(delay);
+    tokio::pin!(sleep);
+    tokio::select! {
+        () = &mut sleep => true,
+        read = conn.fill_buf() => match read {
+            Ok([]) | Err(_) => false,
+            // The next request is already on its way (pipelining): it stays buffered.
+            Ok(_) => {
+                sleep.await;
+                true
+            }
+        },
+    }
 }
 
 type Answer = (u16, Vec<(&'static str, String)>, Vec<serde_json::Value>);
 
-fn validate(request: &super::http::Request, expected_key: &str, received: &mut Received) -> Answer {
+/// Applies the intake's rules, filling in what was measured.
+fn validate(request: &Request, expected_key: &str, received: &mut Received) -> Answer {
     if request.method != "POST" || request.path != "/api/v2/logs" {
         return (404, vec![], vec![]);
     }
@@ -175,25 +232,30 @@ fn validate(request: &super::http::Request, expected_key: &str, received: &mut R
         None => return (415, vec![], vec![]),
     };
     received.raw_len = raw.len();
-    if raw.len() > 5_000_000 {
+    if raw.len() > MAX_BODY_BYTES {
         return (413, vec![], vec![]);
     }
-    let Ok(entries) = serde_json::from_slice::<Vec<serde_json::Value>>(&raw) else { return (400, vec![], vec![]) };
+    let Ok(entries) = serde_json::from_slice::<Vec<serde_json::Value>>(&raw) else {
+        return (400, vec![], vec![]);
+    };
     if !entries.iter().all(serde_json::Value::is_object) {
         return (400, vec![], vec![]);
     }
     received.entries = entries.len();
-    if entries.len() > 1000 {
+    if entries.len() > MAX_ENTRIES {
         return (413, vec![], vec![]);
     }
-    received.oversized_entries = entries.iter().filter(|e| serde_json::to_vec(e).unwrap().len() > 1_000_000).count();
-    received.stale_timestamps = entries.iter().filter(|e| out_of_window(&e["timestamp"])).count();
+    let now = time::OffsetDateTime::now_utc();
+    received.oversized_entries =
+        entries.iter().filter(|e| serde_json::to_vec(e).map_or(0, |v| v.len()) > MAX_ENTRY_BYTES).count();
+    received.stale_timestamps = entries.iter().filter(|e| out_of_window(&e["timestamp"], now)).count();
     (202, vec![], entries)
 }
 
+/// `None` for an unsupported encoding, `Some(Err)` for a body that does not decode.
 fn decode(encoding: Option<&str>, body: &[u8]) -> Option<Result<Vec<u8>, ()>> {
     let mut raw = Vec::new();
-    let result = match encoding.map(str::to_ascii_lowercase).as_deref() {
+    let result = match encoding.map(|e| e.trim().to_ascii_lowercase()).as_deref() {
         None | Some("identity") => {
             raw.extend_from_slice(body);
             Ok(0)
@@ -206,19 +268,18 @@ fn decode(encoding: Option<&str>, body: &[u8]) -> Option<Result<Vec<u8>, ()>> {
     Some(result.map(|_| raw).map_err(|_| ()))
 }
 
-fn out_of_window(timestamp: &serde_json::Value) -> bool {
-    let now = time::OffsetDateTime::now_utc();
+/// Whether a `timestamp` value would make the real intake drop the entry. A missing or
+/// non-string, non-number value is fine (the intake dates the entry on arrival); a string that
+/// is not RFC 3339 counts as out of window.
+fn out_of_window(timestamp: &serde_json::Value, now: time::OffsetDateTime) -> bool {
     let date = match timestamp {
         serde_json::Value::String(s) => {
             time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
         }
         serde_json::Value::Number(n) => {
-            n.as_i64().and_then(|ms| time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok())
+            n.as_f64().and_then(|ms| time::OffsetDateTime::from_unix_timestamp_nanos((ms * 1_000_000.0) as i128).ok())
         }
         _ => return false,
     };
-    match date {
-        Some(date) => date < now - time::Duration::hours(18) || date > now + time::Duration::hours(2),
-        None => true,
-    }
+    date.is_none_or(|date| date < now - time::Duration::hours(18) || date > now + time::Duration::hours(2))
 }

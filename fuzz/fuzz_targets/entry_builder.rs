@@ -1,0 +1,46 @@
+//! Any JSON object as a finding, an EventBridge envelope and a CloudTrail record: the entry
+//! built from it is valid JSON, and scrubbing keeps it valid.
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+use security_log_forwarder::entry::cloudtrail::{RecordSummary, write_record};
+use security_log_forwarder::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
+use security_log_forwarder::entry::rules::Scrubber;
+use security_log_forwarder::entry::ObjectOrigin;
+use security_log_forwarder::json::write_compact;
+
+fn valid(entry: &[u8]) {
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(entry) {
+        assert!(e.to_string().contains("recursion limit"), "invalid entry: {e}");
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    // Only inputs that are themselves JSON objects (the readers guarantee this).
+    let Ok(serde_json::Value::Object(_)) = serde_json::from_slice::<serde_json::Value>(data) else { return };
+    let ctx = common::context();
+    let mut compact = Vec::new();
+    write_compact(&mut compact, data);
+    let mut out = Vec::new();
+    let scrubber = Scrubber::new(true, true, Some((r#"[{}":,\\]"#, "#"))).unwrap().unwrap();
+    let mut scrubbed = Vec::new();
+
+    let finding = FindingSummary::parse(&compact).unwrap_or_default();
+    for body in [FindingBody::Detail(&compact), FindingBody::Envelope(&compact)] {
+        write_finding(&mut out, &ctx, &finding, EnvelopeFallback::default(), body);
+        valid(&out);
+        if scrubber.scrub_entry(&out, &mut scrubbed) {
+            valid(&scrubbed);
+        }
+    }
+    if let Ok(record) = RecordSummary::parse(&compact) {
+        write_record(&mut out, &ctx, &record, ObjectOrigin { bucket: "b", key: "k" }, &compact);
+        valid(&out);
+        if scrubber.scrub_entry(&out, &mut scrubbed) {
+            valid(&scrubbed);
+        }
+    }
+});
