@@ -38,7 +38,8 @@ pub fn forward_finding<O: BatchOut>(
     let mut compact = Vec::with_capacity(event.len());
     json::write_compact(&mut compact, event);
     sink.stats.records_in += 1;
-    let envelope: Option<Envelope> = std::str::from_utf8(&compact).ok().and_then(|text| serde_json::from_str(text).ok());
+    let envelope: Option<Envelope> =
+        std::str::from_utf8(&compact).ok().and_then(|text| serde_json::from_str(text).ok());
     let envelope = match envelope {
         Some(envelope) => envelope,
         None => {
