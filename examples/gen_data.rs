@@ -252,7 +252,7 @@ impl Json {
 
     fn key(&mut self, key: &str) -> &mut Self {
         self.sep();
-        write_escaped(&mut self.buf, key);
+        security_log_forwarder::json::write_str(&mut self.buf, key);
         self.buf.push(b':');
         self.after_key = true;
         self
@@ -283,7 +283,7 @@ impl Json {
 
     fn str(&mut self, value: &str) -> &mut Self {
         self.sep();
-        write_escaped(&mut self.buf, value);
+        security_log_forwarder::json::write_str(&mut self.buf, value);
         self
     }
 
@@ -337,33 +337,6 @@ impl Json {
     fn items(&mut self, key: &str) -> &mut Self {
         self.o(key).a("items")
     }
-}
-
-fn write_escaped(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => {
-                out.extend_from_slice(&bytes[start..i]);
-                out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
-                start = i + 1;
-                continue;
-            }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(escape);
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 // ---------------------------------------------------------------------------------------
