@@ -1,16 +1,17 @@
 //! Exact-size request bodies: a JSON array of at most 1000 entries and at most 5,000,000
-//! bytes including brackets and commas, compressed once when sealed. Entry boundaries are
-//! kept so a body the intake refuses as too large can be split in halves.
+//! bytes including brackets and commas. Bodies are sealed uncompressed by the reader and
+//! compressed later, off the reader's thread, so reading and compressing use separate cores.
+//! Entry boundaries are kept so a body the intake refuses as too large can be split in halves.
 
 use std::io;
 
 use bytes::Bytes;
 
 use crate::compress;
-use crate::config::Compression;
+use crate::config::{Codec, Compression};
 use crate::limits::{MAX_BODY_BYTES, MAX_ENTRIES_PER_BATCH, MAX_ENTRY_BYTES};
 
-/// A sealed, compressed request body.
+/// A sealed request body, uncompressed until [`Batch::compressed`] is called.
 #[derive(Debug, Clone)]
 pub struct Batch {
     /// The body as sent.
@@ -34,6 +35,15 @@ impl Batch {
         compress::decompress(&self.body, self.compression.codec)
     }
 
+    /// The body compressed with `compression` (an uncompressed body only; a compressed one
+    /// is returned as is).
+    pub fn compressed(self, compression: Compression) -> io::Result<Batch> {
+        if self.compression.codec != Codec::None || compression.codec == Codec::None {
+            return Ok(self);
+        }
+        Ok(Batch { body: compress::compress(&self.body, compression)?, compression, ..self })
+    }
+
     /// Each entry's JSON text, from an uncompressed body returned by [`Batch::raw_body`].
     pub fn entry_slices<'a>(&'a self, raw: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
         let mut start = 1;
@@ -44,43 +54,46 @@ impl Batch {
         })
     }
 
-    /// Splits the body into two bodies of half the entries each; `None` for one entry.
+    /// Splits the body into two bodies of half the entries each, compressed like this one;
+    /// `None` for one entry.
     pub fn split(&self) -> io::Result<Option<(Batch, Batch)>> {
         if self.entries() < 2 {
             return Ok(None);
         }
         let raw = self.raw_body()?;
         let mid = self.entries() / 2;
-        let mut halves = [BatchBuilder::new(self.compression), BatchBuilder::new(self.compression)];
+        let mut halves = [BatchBuilder::new(), BatchBuilder::new()];
         for (i, entry) in self.entry_slices(&raw).enumerate() {
-            halves[usize::from(i >= mid)].push(entry)?;
+            halves[usize::from(i >= mid)].push(entry);
         }
         let [mut first, mut second] = halves;
-        Ok(first.finish()?.zip(second.finish()?))
+        match first.finish().zip(second.finish()) {
+            Some((a, b)) => Ok(Some((a.compressed(self.compression)?, b.compressed(self.compression)?))),
+            None => Ok(None),
+        }
     }
 }
 
-/// Builds bodies entry by entry, sealing one when the next entry would not fit.
-#[derive(Debug)]
+/// Builds uncompressed bodies entry by entry, sealing one when the next entry would not fit.
+#[derive(Debug, Default)]
 pub struct BatchBuilder {
     raw: Vec<u8>,
     entry_ends: Vec<u32>,
-    compression: Compression,
 }
 
 impl BatchBuilder {
     /// An empty builder.
-    pub fn new(compression: Compression) -> Self {
-        Self { raw: Vec::new(), entry_ends: Vec::new(), compression }
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Adds one entry (at most [`MAX_ENTRY_BYTES`]; larger ones are shrunk or dropped
     /// before this). Returns the body sealed to make room for it, if any.
-    pub fn push(&mut self, entry: &[u8]) -> io::Result<Option<Batch>> {
+    pub fn push(&mut self, entry: &[u8]) -> Option<Batch> {
         debug_assert!(entry.len() <= MAX_ENTRY_BYTES);
         let full =
             self.entry_ends.len() == MAX_ENTRIES_PER_BATCH || self.raw.len() + 1 + entry.len() + 1 > MAX_BODY_BYTES;
-        let sealed = if full && !self.entry_ends.is_empty() { self.seal()? } else { None };
+        let sealed = if full { self.seal() } else { None };
         if self.raw.is_empty() {
             if self.raw.capacity() == 0 {
                 self.raw.reserve(MAX_BODY_BYTES.min(entry.len().saturating_mul(64).max(64 * 1024)));
@@ -91,28 +104,28 @@ impl BatchBuilder {
         }
         self.raw.extend_from_slice(entry);
         self.entry_ends.push(self.raw.len() as u32);
-        Ok(sealed)
+        sealed
     }
 
     /// Seals what has been pushed, if anything.
-    pub fn finish(&mut self) -> io::Result<Option<Batch>> {
+    pub fn finish(&mut self) -> Option<Batch> {
         self.seal()
     }
 
-    fn seal(&mut self) -> io::Result<Option<Batch>> {
+    fn seal(&mut self) -> Option<Batch> {
         if self.entry_ends.is_empty() {
-            return Ok(None);
+            return None;
         }
         self.raw.push(b']');
-        let body = compress::compress(&self.raw, self.compression)?;
-        let batch = Batch {
-            body,
-            raw_len: self.raw.len(),
+        // The next body is about as large as this one: start it with the same capacity.
+        let next = Vec::with_capacity(self.raw.capacity());
+        let raw = std::mem::replace(&mut self.raw, next);
+        Some(Batch {
+            raw_len: raw.len(),
+            body: Bytes::from(raw),
             entry_ends: std::mem::take(&mut self.entry_ends),
-            compression: self.compression,
-        };
-        self.raw.clear();
-        Ok(Some(batch))
+            compression: Compression::NONE,
+        })
     }
 }
 
@@ -131,10 +144,10 @@ mod tests {
     }
 
     fn build(entries: &[Vec<u8>]) -> Vec<Batch> {
-        let mut b = BatchBuilder::new(GZIP);
-        let mut out: Vec<Batch> = entries.iter().filter_map(|e| b.push(e).unwrap()).collect();
-        out.extend(b.finish().unwrap());
-        out
+        let mut b = BatchBuilder::new();
+        let mut out: Vec<Batch> = entries.iter().filter_map(|e| b.push(e)).collect();
+        out.extend(b.finish());
+        out.into_iter().map(|batch| batch.compressed(GZIP).unwrap()).collect()
     }
 
     fn check_valid(batch: &Batch) -> Vec<serde_json::Value> {

@@ -67,6 +67,11 @@ pub struct Compression {
     pub level: i32,
 }
 
+impl Compression {
+    /// No compression.
+    pub const NONE: Compression = Compression { codec: Codec::None, level: 0 };
+}
+
 /// Retry and timeout settings for intake requests.
 #[derive(Debug, Clone)]
 pub struct RetrySettings {

@@ -1,7 +1,8 @@
 //! The pipeline for one invocation: dispatch → source → entry → batch → intake. Objects are
-//! read on blocking threads (a few at a time) while their bodies are delivered with bounded
-//! concurrency; the result is a success only when every record was accepted or dropped on
-//! purpose.
+//! read on blocking threads (a few at a time); their bodies are compressed on other blocking
+//! threads (one per core at most) and delivered with bounded concurrency, so a single object
+//! uses every core. The result is a success only when every record was accepted or dropped
+//! on purpose.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -12,11 +13,11 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use crate::batch::Batch;
-use crate::config::Config;
+use crate::config::{Compression, Config};
 use crate::deadline::Deadline;
 use crate::dispatch::{DispatchError, Invocation, dispatch};
 use crate::entry::{EntryContext, ObjectOrigin};
-use crate::intake::{Intake, IntakeError};
+use crate::intake::{Delivery, Intake, IntakeError};
 use crate::sink::{BatchOut, EntrySink, SinkError};
 use crate::source::eventbridge;
 use crate::source::object_kind::ObjectKind;
@@ -28,6 +29,14 @@ use crate::timestamp::Clock;
 
 /// Objects of one invocation read at the same time.
 const OBJECT_PARALLELISM: usize = 2;
+
+/// Sealed, uncompressed bodies waiting between an object's reader and the compressors: with
+/// one being filled and one per core being compressed, this bounds the memory an object
+/// needs to a few 5 MB bodies.
+const QUEUED_BODIES: usize = 1;
+
+/// Bodies this small are compressed on the delivering task itself.
+const INLINE_COMPRESS_BYTES: usize = 64 * 1024;
 
 /// Why an invocation (or one of its objects) did not fully succeed.
 #[derive(Debug, thiserror::Error)]
@@ -142,13 +151,16 @@ pub struct Forwarder<I, S> {
     intake: Arc<I>,
     store: Arc<S>,
     requests: Arc<Semaphore>,
+    compressors: Arc<Semaphore>,
 }
 
 impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     /// A forwarder delivering to `intake` and reading objects from `store`.
     pub fn new(config: Config, intake: I, store: S) -> Arc<Self> {
         let requests = Arc::new(Semaphore::new(config.max_concurrency));
-        Arc::new(Self { config, intake: Arc::new(intake), store: Arc::new(store), requests })
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let compressors = Arc::new(Semaphore::new(cores));
+        Arc::new(Self { config, intake: Arc::new(intake), store: Arc::new(store), requests, compressors })
     }
 
     /// Handles one invocation payload.
@@ -282,11 +294,10 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         key: String,
         deadline: Deadline,
     ) -> ObjectReport {
-        let (tx, rx) = mpsc::channel(self.config.max_concurrency);
+        let (tx, rx) = mpsc::channel(QUEUED_BODIES);
         let ctx = self.entry_context();
-        let compression = self.config.compression;
         let reading = tokio::task::spawn_blocking(move || {
-            let mut sink = EntrySink::new(compression, ChannelOut { tx, deadline });
+            let mut sink = EntrySink::new(ChannelOut { tx, deadline });
             let origin = ObjectOrigin { bucket: &bucket, key: &key };
             let read = read_object(reader, kind, &ctx, origin, &mut sink);
             let (stats, _, finished) = sink.finish();
@@ -319,7 +330,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
 
     async fn forward_finding(self: &Arc<Self>, event: &[u8], deadline: Deadline) -> ObjectReport {
         let ctx = self.entry_context();
-        let mut sink = EntrySink::new(self.config.compression, Vec::new());
+        let mut sink = EntrySink::new(Vec::new());
         let built = eventbridge::forward_finding(event, &ctx, &mut sink);
         let (mut stats, batches, finished) = sink.finish();
         if let Err(err) = built.and(finished) {
@@ -337,9 +348,9 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         ObjectReport { stats, error: error.map(ForwardError::Intake) }
     }
 
-    /// Delivers bodies as they arrive, at most `DD_MAX_CONCURRENCY` at once. After a key
-    /// rejection or the deadline, the remaining bodies are counted as failed and the
-    /// reader is stopped.
+    /// Compresses and delivers bodies as they arrive: at most one compression per core and
+    /// `DD_MAX_CONCURRENCY` requests at once. After a key rejection or the deadline, the
+    /// remaining bodies are counted as failed and the reader is stopped.
     async fn deliver_all(&self, mut rx: mpsc::Receiver<Batch>, deadline: Deadline) -> (Stats, Option<IntakeError>) {
         let mut stats = Stats::default();
         let mut first_error: Option<IntakeError> = None;
@@ -362,13 +373,29 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
                         stats.entries_failed += entries;
                         continue;
                     }
-                    let Ok(permit) = self.requests.clone().acquire_owned().await else {
+                    let (Ok(compressor), Ok(permit)) = (
+                        self.compressors.clone().acquire_owned().await,
+                        self.requests.clone().acquire_owned().await,
+                    ) else {
                         stats.entries_failed += entries;
                         continue;
                     };
                     let intake = self.intake.clone();
+                    let compression = self.config.compression;
                     let handle = tasks.spawn(async move {
-                        let delivery = intake.deliver(batch, deadline).await;
+                        let compressed = compress(batch, compression).await;
+                        drop(compressor);
+                        let delivery = match compressed {
+                            Ok(batch) => {
+                                let bytes = batch.body.len() as u64;
+                                Delivery { bytes_sent: bytes, ..intake.deliver(batch, deadline).await }
+                            }
+                            Err(err) => Delivery {
+                                failed: entries,
+                                error: Some(IntakeError::Compress(err.to_string())),
+                                ..Delivery::default()
+                            },
+                        };
                         drop(permit);
                         delivery
                     });
@@ -416,6 +443,7 @@ fn record(
             stats.entries_sent += delivery.accepted;
             stats.entries_failed += delivery.failed;
             stats.retries += delivery.retries;
+            stats.bytes_compressed += delivery.bytes_sent;
             let stop =
                 matches!(delivery.error, Some(IntakeError::ApiKeyRejected { .. } | IntakeError::Deadline { .. }));
             if let Some(err) = delivery.error {
@@ -430,6 +458,16 @@ fn record(
             true
         }
     }
+}
+
+/// Compresses a sealed body; large ones on a blocking thread so the async workers stay free.
+async fn compress(batch: Batch, compression: Compression) -> std::io::Result<Batch> {
+    if batch.raw_len <= INLINE_COMPRESS_BYTES {
+        return batch.compressed(compression);
+    }
+    tokio::task::spawn_blocking(move || batch.compressed(compression))
+        .await
+        .unwrap_or_else(|err| Err(std::io::Error::other(format!("compression task failed: {err}"))))
 }
 
 fn joined(done: Result<(usize, ObjectReport), tokio::task::JoinError>) -> (usize, ObjectReport) {

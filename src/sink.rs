@@ -1,9 +1,8 @@
 //! Between entries and the intake: fits each built entry into the 1 MB limit, packs it into
-//! the current body and hands sealed bodies on. Keeps the books so every record read is
+//! the current body and hands sealed (uncompressed) bodies on. Keeps the books so every record read is
 //! sent, dropped with a reason, or counted as failed.
 
 use crate::batch::{Batch, BatchBuilder};
-use crate::config::Compression;
 use crate::entry::rules::Rules;
 use crate::entry::{self, Fit};
 use crate::stats::Stats;
@@ -27,9 +26,6 @@ pub enum SinkError {
     /// Delivery stopped (intake refused the key, or the deadline is near).
     #[error("delivery stopped before the object was read to the end")]
     Stopped,
-    /// Compressing a body failed.
-    #[error("compressing a request body failed: {0}")]
-    Compress(#[from] std::io::Error),
 }
 
 /// Collects entries into bodies.
@@ -45,12 +41,12 @@ pub struct EntrySink<O: BatchOut> {
 }
 
 impl<O: BatchOut> EntrySink<O> {
-    /// A sink compressing with `compression` and sending to `out`.
-    pub fn new(compression: Compression, out: O) -> Self {
+    /// A sink sending bodies to `out`.
+    pub fn new(out: O) -> Self {
         Self {
             entry: Vec::with_capacity(4096),
             stats: Stats::default(),
-            builder: BatchBuilder::new(compression),
+            builder: BatchBuilder::new(),
             pending: 0,
             scrubbed: Vec::new(),
             out,
@@ -73,7 +69,7 @@ impl<O: BatchOut> EntrySink<O> {
         if entry::fit_entry(&mut self.entry, &mut self.stats) == Fit::TooLarge {
             return Ok(());
         }
-        let sealed = self.builder.push(&self.entry)?;
+        let sealed = self.builder.push(&self.entry);
         self.pending += 1;
         match sealed {
             Some(batch) => self.hand_on(batch),
@@ -85,9 +81,8 @@ impl<O: BatchOut> EntrySink<O> {
     /// as failed. Returns the counters and the destination.
     pub fn finish(mut self) -> (Stats, O, Result<(), SinkError>) {
         let result = match self.builder.finish() {
-            Ok(Some(batch)) => self.hand_on(batch),
-            Ok(None) => Ok(()),
-            Err(e) => Err(SinkError::Compress(e)),
+            Some(batch) => self.hand_on(batch),
+            None => Ok(()),
         };
         self.stats.entries_failed += self.pending;
         (self.stats, self.out, result)
@@ -98,7 +93,6 @@ impl<O: BatchOut> EntrySink<O> {
         self.pending -= entries;
         self.stats.batches += 1;
         self.stats.bytes_raw += batch.raw_len as u64;
-        self.stats.bytes_compressed += batch.body.len() as u64;
         self.out.send(batch).map_err(|_| {
             self.stats.entries_failed += entries;
             SinkError::Stopped

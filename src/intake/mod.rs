@@ -49,6 +49,9 @@ pub enum IntakeError {
     /// A body could not be re-encoded for splitting.
     #[error("could not split a request body: {0}")]
     Split(String),
+    /// A body could not be compressed.
+    #[error("could not compress a request body: {0}")]
+    Compress(String),
 }
 
 impl IntakeError {
@@ -60,6 +63,7 @@ impl IntakeError {
             Self::Unavailable { .. } => "IntakeUnavailable",
             Self::Deadline { .. } => "DeadlineExceeded",
             Self::Split(_) => "IntakeRejected",
+            Self::Compress(_) => "InternalError",
         }
     }
 }
@@ -73,6 +77,8 @@ pub struct Delivery {
     pub failed: u64,
     /// Requests retried.
     pub retries: u64,
+    /// Compressed bytes of the body (set by the pipeline, not by the intake).
+    pub bytes_sent: u64,
     /// The first error, if any entry failed.
     pub error: Option<IntakeError>,
 }

@@ -71,7 +71,6 @@ pub fn forward_finding<O: BatchOut>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Codec, Compression};
     use crate::entry::test_support::context;
 
     #[test]
@@ -82,7 +81,7 @@ mod tests {
           "detail": {"type": "UnauthorizedAccess:EC2/SSHBruteForce", "severity": 8, "title": "SSH brute force",
                      "resource": {"resourceType": "Instance", "instanceDetails": {"instanceId": "i-0123abcd"}}}
         }"#;
-        let mut sink = EntrySink::new(Compression { codec: Codec::None, level: 0 }, Vec::new());
+        let mut sink = EntrySink::new(Vec::new());
         forward_finding(event.as_bytes(), &context(), &mut sink).unwrap();
         let (stats, batches, _) = sink.finish();
         assert_eq!(stats.records_in, 1);

@@ -107,7 +107,6 @@ pub fn read_object<O: BatchOut>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Codec, Compression};
     use crate::stats::Stats;
     use std::io::Write;
 
@@ -120,7 +119,7 @@ mod tests {
     fn run(bytes: &[u8], kind: ObjectKind) -> (Stats, Result<(), ReadError>, Vec<serde_json::Value>) {
         let ctx = crate::entry::test_support::context();
         let origin = ObjectOrigin { bucket: "b", key: "k" };
-        let mut sink = EntrySink::new(Compression { codec: Codec::None, level: 0 }, Vec::new());
+        let mut sink = EntrySink::new(Vec::new());
         let result = read_object(bytes, kind, &ctx, origin, &mut sink);
         let (mut stats, batches, finish) = sink.finish();
         finish.unwrap();
@@ -192,7 +191,7 @@ mod tests {
         ctx.rules.min_severity = 7.0;
         let lines =
             b"{\"type\":\"A:B/C\",\"severity\":6.9}\n{\"type\":\"A:B/C\",\"severity\":7}\n{\"type\":\"A:B/C\"}\n";
-        let mut sink = EntrySink::new(Compression { codec: Codec::None, level: 0 }, Vec::new());
+        let mut sink = EntrySink::new(Vec::new());
         read_object(&lines[..], ObjectKind::GuardDutyExport, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink)
             .unwrap();
         let (stats, batches, _) = sink.finish();
@@ -207,7 +206,7 @@ mod tests {
         assert!(bomb.len() < 1024 * 1024);
         let mut ctx = crate::entry::test_support::context();
         ctx.max_object_bytes = 10 * 1024 * 1024;
-        let mut sink = EntrySink::new(Compression { codec: Codec::None, level: 0 }, Vec::new());
+        let mut sink = EntrySink::new(Vec::new());
         let err = read_object(&bomb[..], ObjectKind::Lines, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink)
             .unwrap_err()
             .to_string();
