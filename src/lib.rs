@@ -17,6 +17,7 @@ pub mod entry;
 pub mod forwarder;
 pub mod intake;
 pub mod json;
+pub mod json_validate;
 pub mod lambda;
 pub mod limits;
 pub mod logging;

@@ -4,11 +4,9 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use super::{EntryContext, ObjectOrigin, append_members, write_origin};
-use crate::json::{self, lenient_object, lenient_str};
+use crate::json;
+use crate::json_validate;
 
 /// The record fields the entry needs.
 #[derive(Debug, Default, PartialEq)]
@@ -34,71 +32,172 @@ pub struct RecordSummary<'a> {
     pub user_name: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+/// A record that is not a valid JSON object (or names a field the summary reads twice).
+#[derive(Debug, thiserror::Error)]
+#[error("not a valid JSON object")]
+pub struct InvalidRecord;
+
+/// The raw text of the top-level fields the summary reads.
+#[derive(Default)]
 struct RawRecord<'a> {
-    #[serde(rename = "eventName", borrow)]
-    event_name: Option<&'a RawValue>,
-    #[serde(rename = "eventTime", borrow)]
-    event_time: Option<&'a RawValue>,
-    #[serde(rename = "errorCode", borrow)]
-    error_code: Option<&'a RawValue>,
-    #[serde(rename = "recipientAccountId", borrow)]
-    recipient_account_id: Option<&'a RawValue>,
-    #[serde(rename = "awsRegion", borrow)]
-    aws_region: Option<&'a RawValue>,
-    #[serde(rename = "userIdentity", borrow)]
-    user_identity: Option<&'a RawValue>,
-    #[serde(rename = "sourceIPAddress", borrow)]
-    source_ip: Option<&'a RawValue>,
+    event_name: Option<&'a [u8]>,
+    event_time: Option<&'a [u8]>,
+    error_code: Option<&'a [u8]>,
+    recipient_account_id: Option<&'a [u8]>,
+    aws_region: Option<&'a [u8]>,
+    user_identity: Option<&'a [u8]>,
+    source_ip: Option<&'a [u8]>,
+    duplicate: bool,
 }
 
-#[derive(Deserialize)]
+impl<'a> RawRecord<'a> {
+    fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a [u8]>> {
+        Some(match name {
+            b"\"eventName\"" => &mut self.event_name,
+            b"\"eventTime\"" => &mut self.event_time,
+            b"\"errorCode\"" => &mut self.error_code,
+            b"\"recipientAccountId\"" => &mut self.recipient_account_id,
+            b"\"awsRegion\"" => &mut self.aws_region,
+            b"\"userIdentity\"" => &mut self.user_identity,
+            b"\"sourceIPAddress\"" => &mut self.source_ip,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Default)]
 struct RawIdentity<'a> {
-    #[serde(borrow)]
-    arn: Option<&'a RawValue>,
-    #[serde(rename = "accountId", borrow)]
-    account_id: Option<&'a RawValue>,
-    #[serde(rename = "principalId", borrow)]
-    principal_id: Option<&'a RawValue>,
-    #[serde(rename = "userName", borrow)]
-    user_name: Option<&'a RawValue>,
+    arn: Option<&'a [u8]>,
+    account_id: Option<&'a [u8]>,
+    principal_id: Option<&'a [u8]>,
+    user_name: Option<&'a [u8]>,
+    duplicate: bool,
+}
+
+impl<'a> RawIdentity<'a> {
+    fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a [u8]>> {
+        Some(match name {
+            b"\"arn\"" => &mut self.arn,
+            b"\"accountId\"" => &mut self.account_id,
+            b"\"principalId\"" => &mut self.principal_id,
+            b"\"userName\"" => &mut self.user_name,
+            _ => return None,
+        })
+    }
+
+    /// The identity's fields, when `raw` is an object naming none of them twice.
+    fn parse(raw: Option<&'a [u8]>) -> Option<Self> {
+        let raw = raw.filter(|r| r.first() == Some(&b'{'))?;
+        let mut identity = Self::default();
+        let valid = members(raw, |name, value| {
+            if let Some(slot) = identity.slot(&name) {
+                identity.duplicate |= slot.replace(value).is_some();
+            }
+        });
+        (valid && !identity.duplicate).then_some(identity)
+    }
+}
+
+/// Calls `each` with the (unescaped) name and raw value of every member of a valid object.
+fn members<'a>(object: &'a [u8], mut each: impl FnMut(Cow<'a, [u8]>, &'a [u8])) -> bool {
+    json_validate::validate(object, |name, value| each(member_name(name), value))
+}
+
+/// A member name as written → its quoted form without escapes, so `"event\u004eame"`
+/// matches `"eventName"` as it would for any JSON reader.
+fn member_name(name: &[u8]) -> Cow<'_, [u8]> {
+    if !name.contains(&b'\\') {
+        return Cow::Borrowed(name);
+    }
+    match serde_json::from_slice::<String>(name) {
+        Ok(unescaped) => Cow::Owned(format!("\"{unescaped}\"").into_bytes()),
+        Err(_) => Cow::Borrowed(name),
+    }
 }
 
 impl<'a> RecordSummary<'a> {
-    /// Reads the summary of a record. Fails when `record` is not a valid JSON object.
-    pub fn parse(record: &'a [u8]) -> Result<Self, serde_json::Error> {
-        let raw: RawRecord<'a> = serde_json::from_slice(record)?;
-        let identity = lenient_object::<RawIdentity>(raw.user_identity);
-        let arn = identity.as_ref().and_then(|i| lenient_str(i.arn));
-        let session = arn.as_deref().and_then(assumed_role_session).map(|s| Cow::Owned(s.to_owned()));
-        let user_name = identity.as_ref().and_then(|i| lenient_str(i.user_name)).or(session);
-        Ok(Self {
-            event_name: lenient_str(raw.event_name),
-            event_time: lenient_str(raw.event_time),
-            failed: raw.error_code.is_some_and(|code| code.get() != "null"),
-            account: lenient_str(raw.recipient_account_id)
-                .or_else(|| identity.as_ref().and_then(|i| lenient_str(i.account_id))),
-            region: lenient_str(raw.aws_region),
-            instance_id: arn.and_then(instance_session),
-            client_ip: lenient_str(raw.source_ip).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()),
-            user_id: identity.as_ref().and_then(|i| lenient_str(i.principal_id)),
+    /// Reads the summary of a record. Fails when `record` is not a valid JSON object (UTF-8
+    /// included) or repeats one of the fields read here.
+    pub fn parse(record: &'a [u8]) -> Result<Self, InvalidRecord> {
+        if record.first() != Some(&b'{') {
+            return Err(InvalidRecord);
+        }
+        let mut raw = RawRecord::default();
+        if !members(record, |name, value| raw.note(&name, value)) {
+            return Err(InvalidRecord);
+        }
+        raw.summary()
+    }
+
+    /// Reads the summary of the record that `text` starts with, when that record is a
+    /// complete, valid and compact JSON object; returns it with the record's length. `None`
+    /// means: read the record the slow way (it may be incomplete, spaced or invalid).
+    pub fn parse_prefix(text: &'a [u8]) -> Option<(Self, usize)> {
+        if text.first() != Some(&b'{') {
+            return None;
+        }
+        let mut raw = RawRecord::default();
+        let end = json_validate::compact_prefix(text, |name, value| raw.note(&member_name(name), value))?;
+        raw.summary().ok().map(|summary| (summary, end))
+    }
+}
+
+impl<'a> RawRecord<'a> {
+    fn note(&mut self, name: &[u8], value: &'a [u8]) {
+        if let Some(slot) = self.slot(name) {
+            self.duplicate |= slot.replace(value).is_some();
+        }
+    }
+
+    fn summary(self) -> Result<RecordSummary<'a>, InvalidRecord> {
+        if self.duplicate {
+            return Err(InvalidRecord);
+        }
+        let identity = RawIdentity::parse(self.user_identity);
+        let arn = identity.as_ref().and_then(|i| text(i.arn));
+        let session = arn.and_then(assumed_role_session);
+        let instance_id = session.clone().filter(|s| is_instance_id(s));
+        let user_name = identity.as_ref().and_then(|i| text(i.user_name)).or(session);
+        Ok(RecordSummary {
+            event_name: text(self.event_name),
+            event_time: text(self.event_time),
+            failed: self.error_code.is_some_and(|code| code != b"null"),
+            account: text(self.recipient_account_id).or_else(|| identity.as_ref().and_then(|i| text(i.account_id))),
+            region: text(self.aws_region),
+            instance_id,
+            client_ip: text(self.source_ip).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()),
+            user_id: identity.as_ref().and_then(|i| text(i.principal_id)),
             user_name,
         })
     }
 }
 
-/// `arn:aws:sts::123:assumed-role/Role/session` → `session`.
-fn assumed_role_session(arn: &str) -> Option<&str> {
-    let (_, resource) = arn.split_once(":assumed-role/")?;
-    resource.split_once('/').map(|(_, session)| session)
+/// A string value from valid JSON text: borrowed when it has no escapes; `None` for other
+/// types.
+fn text(raw: Option<&[u8]>) -> Option<Cow<'_, str>> {
+    let raw = raw?;
+    let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if !inner.contains(&b'\\') {
+        return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
+    }
+    serde_json::from_slice::<String>(raw).ok().map(Cow::Owned)
 }
 
-/// The session name of an assumed-role ARN when it is an EC2 instance id.
-fn instance_session(arn: Cow<'_, str>) -> Option<Cow<'_, str>> {
-    let session = assumed_role_session(&arn)?;
-    let is_instance =
-        session.len() > 2 && session.starts_with("i-") && session[2..].bytes().all(|b| b.is_ascii_hexdigit());
-    is_instance.then(|| Cow::Owned(session.to_owned()))
+/// `arn:aws:sts::123:assumed-role/Role/session` → `session` (borrowed when the ARN is).
+fn assumed_role_session(arn: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    fn session(arn: &str) -> Option<&str> {
+        let resource = arn.splitn(6, ':').nth(5)?;
+        resource.strip_prefix("assumed-role/")?.split_once('/').map(|(_, session)| session)
+    }
+    match arn {
+        Cow::Borrowed(arn) => session(arn).map(Cow::Borrowed),
+        Cow::Owned(arn) => session(&arn).map(|s| Cow::Owned(s.to_owned())),
+    }
+}
+
+/// Whether a session name is an EC2 instance id (`i-` and hex digits).
+fn is_instance_id(session: &str) -> bool {
+    session.len() > 2 && session.starts_with("i-") && session[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Writes the entry for one record (`record` must be a compact JSON object); returns true

@@ -73,18 +73,20 @@ fn read_array<R: BufRead, O: BatchOut>(
         return Ok(());
     }
     loop {
-        let kept = scanner.read_value(record, MAX_RECORD_BYTES)?;
-        sink.stats.records_in += 1;
-        if kept {
-            build_entry(record, ctx, origin, sink);
-            sink.commit(&ctx.rules, record)?;
-        } else {
-            sink.stats.drop_record(DropReason::RecordTooLarge);
-            tracing::warn!(
-                bucket = origin.bucket,
-                key = origin.key,
-                "skipped a CloudTrail record over {MAX_RECORD_BYTES} bytes"
-            );
+        if !forward_in_place(scanner, ctx, origin, sink)? {
+            let kept = scanner.read_value(record, MAX_RECORD_BYTES)?;
+            sink.stats.records_in += 1;
+            if kept {
+                build_entry(record, ctx, origin, sink);
+                sink.commit(&ctx.rules, record)?;
+            } else {
+                sink.stats.drop_record(DropReason::RecordTooLarge);
+                tracing::warn!(
+                    bucket = origin.bucket,
+                    key = origin.key,
+                    "skipped a CloudTrail record over {MAX_RECORD_BYTES} bytes"
+                );
+            }
         }
         match scanner.peek()? {
             Some(b',') => scanner.bump(),
@@ -98,12 +100,34 @@ fn read_array<R: BufRead, O: BatchOut>(
     }
 }
 
+/// The fast path: when the buffer holds the whole next record, valid and compact (as AWS
+/// writes them), its entry is built from the buffer and the record consumed. Returns false,
+/// consuming nothing, for any other record.
+fn forward_in_place<R: BufRead, O: BatchOut>(
+    scanner: &mut Scanner<R>,
+    ctx: &EntryContext,
+    origin: ObjectOrigin<'_>,
+    sink: &mut EntrySink<O>,
+) -> Result<bool, ReadError> {
+    let buffered = scanner.buffered()?;
+    let window = &buffered[..buffered.len().min(MAX_RECORD_BYTES)];
+    let Some((summary, len)) = RecordSummary::parse_prefix(window) else { return Ok(false) };
+    let record = &window[..len];
+    sink.stats.records_in += 1;
+    if write_record(&mut sink.entry, ctx, &summary, origin, record) {
+        sink.stats.clamped_dates += 1;
+    }
+    let committed = sink.commit(&ctx.rules, record);
+    scanner.consume(len);
+    committed?;
+    Ok(true)
+}
+
 fn build_entry<O: BatchOut>(record: &[u8], ctx: &EntryContext, origin: ObjectOrigin<'_>, sink: &mut EntrySink<O>) {
-    // The record is copied into the entry as is: it must be valid UTF-8 (serde_json does not
-    // check strings it skips).
-    let parsed = std::str::from_utf8(record).ok().and_then(|_| RecordSummary::parse(record).ok());
-    match parsed {
-        Some(summary) if record.first() == Some(&b'{') => {
+    // The record is copied into the entry as is: the summary only parses when the record is
+    // a valid JSON object.
+    match RecordSummary::parse(record).ok() {
+        Some(summary) => {
             if write_record(&mut sink.entry, ctx, &summary, origin, record) {
                 sink.stats.clamped_dates += 1;
             }
@@ -112,5 +136,35 @@ fn build_entry<O: BatchOut>(record: &[u8], ctx: &EntryContext, origin: ObjectOri
             sink.stats.invalid_json += 1;
             plain::write_message(&mut sink.entry, ctx, "cloudtrail", Some(origin), record);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::test_support::context;
+
+    /// Reads `file` with a buffer of `capacity` bytes; returns the bodies and the counters.
+    fn read(file: &[u8], capacity: usize) -> (Vec<u8>, crate::stats::Stats) {
+        let mut sink = EntrySink::new(Vec::new());
+        let reader = io::BufReader::with_capacity(capacity, file);
+        read_records(reader, &context(), ObjectOrigin { bucket: "b", key: "k" }, &mut sink).unwrap();
+        let (stats, batches, finished) = sink.finish();
+        finished.unwrap();
+        (batches.iter().flat_map(|b| b.raw_body().unwrap()).collect(), stats)
+    }
+
+    #[test]
+    fn in_place_and_copied_records_give_the_same_entries() {
+        let file = br#"{"Records":[{"eventName":"A","eventTime":"2026-11-24T11:00:00Z"},
+            { "eventName" : "Spaced", "x" : [ 1, 2 ] },{"eventName":"Dup","eventName":"Dup"},
+            {"eventName":"Bad","n":01},"a string",{"eventName":"\u0042","userIdentity":{"arn":"arn:aws:sts::1:assumed-role/r/i-0abc"}},
+            {"eventName":"Last","errorCode":"AccessDenied"}]}"#;
+        // A 1-byte buffer never holds a whole record: everything takes the copying path.
+        let (copied, copied_stats) = read(file, 1);
+        let (in_place, in_place_stats) = read(file, 1 << 16);
+        assert_eq!(String::from_utf8(in_place).unwrap(), String::from_utf8(copied).unwrap());
+        assert_eq!(in_place_stats.to_string(), copied_stats.to_string());
+        assert_eq!((in_place_stats.records_in, in_place_stats.invalid_json), (7, 3));
     }
 }

@@ -4,6 +4,8 @@
 
 use std::io::{self, BufRead};
 
+use crate::json;
+
 /// Reads values one by one from a byte stream.
 pub struct Scanner<R> {
     reader: R,
@@ -81,10 +83,10 @@ impl<R: BufRead> Scanner<R> {
                         i += 1;
                         continue;
                     }
-                    match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                    match json::find_quote_or_backslash(buf, i) {
                         None => i = buf.len(),
                         Some(p) => {
-                            i += p + 1;
+                            i = p + 1;
                             if buf[i - 1] == b'\\' {
                                 escaped = true;
                             } else {
@@ -150,6 +152,16 @@ impl<R: BufRead> Scanner<R> {
     /// Consumes one byte already seen with [`Scanner::peek`].
     pub fn bump(&mut self) {
         self.reader.consume(1);
+    }
+
+    /// The bytes buffered ahead (refilled when empty), for reading a value in place.
+    pub fn buffered(&mut self) -> io::Result<&[u8]> {
+        self.reader.fill_buf()
+    }
+
+    /// Consumes `n` bytes of [`Scanner::buffered`].
+    pub fn consume(&mut self, n: usize) {
+        self.reader.consume(n);
     }
 }
 
