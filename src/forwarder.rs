@@ -12,7 +12,7 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use crate::batch::Batch;
+use crate::batch::{Batch, BodyPool};
 use crate::config::{Compression, Config};
 use crate::deadline::Deadline;
 use crate::dispatch::{DispatchError, Invocation, dispatch};
@@ -152,6 +152,7 @@ pub struct Forwarder<I, S> {
     store: Arc<S>,
     requests: Arc<Semaphore>,
     compressors: Arc<Semaphore>,
+    bodies: BodyPool,
 }
 
 impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
@@ -160,7 +161,8 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         let requests = Arc::new(Semaphore::new(config.max_concurrency));
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let compressors = Arc::new(Semaphore::new(cores));
-        Arc::new(Self { config, intake: Arc::new(intake), store: Arc::new(store), requests, compressors })
+        let (intake, store, bodies) = (Arc::new(intake), Arc::new(store), BodyPool::default());
+        Arc::new(Self { config, intake, store, requests, compressors, bodies })
     }
 
     /// Handles one invocation payload.
@@ -296,8 +298,9 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     ) -> ObjectReport {
         let (tx, rx) = mpsc::channel(QUEUED_BODIES);
         let ctx = self.entry_context();
+        let bodies = self.bodies.clone();
         let reading = tokio::task::spawn_blocking(move || {
-            let mut sink = EntrySink::new(ChannelOut { tx, deadline });
+            let mut sink = EntrySink::with_pool(ChannelOut { tx, deadline }, bodies);
             let origin = ObjectOrigin { bucket: &bucket, key: &key };
             let read = read_object(reader, kind, &ctx, origin, &mut sink);
             let (stats, _, finished) = sink.finish();
@@ -357,6 +360,9 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         let mut tasks = JoinSet::new();
         let mut in_flight: HashMap<tokio::task::Id, u64> = HashMap::new();
         let mut stopped = false;
+        // A compressor is reserved before the next body is taken from the reader, so that no
+        // body waits outside the queue for one: the queue's back-pressure reaches the reader.
+        let mut compressor = None;
         loop {
             tokio::select! {
                 Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
@@ -366,24 +372,23 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
                         rx.close();
                     }
                 }
-                next = rx.recv() => {
+                permit = self.compressors.clone().acquire_owned(), if compressor.is_none() && !stopped => {
+                    // The semaphore is never closed; a closed one would leave the slot empty.
+                    compressor = permit.ok();
+                }
+                next = rx.recv(), if compressor.is_some() || stopped => {
                     let Some(batch) = next else { break };
                     let entries = batch.entries() as u64;
-                    if stopped {
-                        stats.entries_failed += entries;
-                        continue;
-                    }
-                    let (Ok(compressor), Ok(permit)) = (
-                        self.compressors.clone().acquire_owned().await,
-                        self.requests.clone().acquire_owned().await,
-                    ) else {
+                    let (false, Some(compressor), Ok(permit)) =
+                        (stopped, compressor.take(), self.requests.clone().acquire_owned().await)
+                    else {
                         stats.entries_failed += entries;
                         continue;
                     };
                     let intake = self.intake.clone();
-                    let compression = self.config.compression;
+                    let (compression, bodies) = (self.config.compression, self.bodies.clone());
                     let handle = tasks.spawn(async move {
-                        let compressed = compress(batch, compression).await;
+                        let compressed = compress(batch, compression, bodies).await;
                         drop(compressor);
                         let delivery = match compressed {
                             Ok(batch) => {
@@ -461,11 +466,11 @@ fn record(
 }
 
 /// Compresses a sealed body; large ones on a blocking thread so the async workers stay free.
-async fn compress(batch: Batch, compression: Compression) -> std::io::Result<Batch> {
+async fn compress(batch: Batch, compression: Compression, bodies: BodyPool) -> std::io::Result<Batch> {
     if batch.raw_len <= INLINE_COMPRESS_BYTES {
-        return batch.compressed(compression);
+        return batch.compressed(compression, &bodies);
     }
-    tokio::task::spawn_blocking(move || batch.compressed(compression))
+    tokio::task::spawn_blocking(move || batch.compressed(compression, &bodies))
         .await
         .unwrap_or_else(|err| Err(std::io::Error::other(format!("compression task failed: {err}"))))
 }

@@ -2,7 +2,7 @@
 //! the current body and hands sealed (uncompressed) bodies on. Keeps the books so every record read is
 //! sent, dropped with a reason, or counted as failed.
 
-use crate::batch::{Batch, BatchBuilder};
+use crate::batch::{Batch, BatchBuilder, BodyPool};
 use crate::entry::rules::Rules;
 use crate::entry::{self, Fit};
 use crate::stats::Stats;
@@ -43,10 +43,15 @@ pub struct EntrySink<O: BatchOut> {
 impl<O: BatchOut> EntrySink<O> {
     /// A sink sending bodies to `out`.
     pub fn new(out: O) -> Self {
+        Self::with_pool(out, BodyPool::default())
+    }
+
+    /// A sink sending bodies to `out`, their buffers taken from `pool`.
+    pub fn with_pool(out: O, pool: BodyPool) -> Self {
         Self {
             entry: Vec::with_capacity(4096),
             stats: Stats::default(),
-            builder: BatchBuilder::new(),
+            builder: BatchBuilder::with_pool(pool),
             pending: 0,
             scrubbed: Vec::new(),
             out,
