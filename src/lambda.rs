@@ -1,5 +1,6 @@
-//! Lambda mode: clients are built once at start-up, then the `lambda_runtime` loop hands
-//! each event to the forwarder. An invocation fails (so Lambda retries it or sends it to the
+//! Lambda mode: the API key and the intake client are set up once at start-up (the S3 client
+//! on first use, so functions that only receive findings never load it), then the
+//! `lambda_runtime` loop hands each event to the forwarder. An invocation fails (so Lambda retries it or sends it to the
 //! on-failure destination) unless every record was accepted or dropped on purpose; SQS
 //! batches report failed messages in `batchItemFailures` instead.
 
@@ -21,7 +22,7 @@ pub async fn run(config: Config) -> Result<(), lambda_runtime::Error> {
         .await?
         .ok_or("no Datadog API key: set DD_API_KEY_SECRET_ARN (recommended) or DD_API_KEY")?;
     let intake = HttpIntake::new(&config, Arc::new(key))?;
-    let store = S3Store::connect().await;
+    let store = S3Store::lazy();
     let forwarder = Forwarder::new(config, intake, store);
     let forwarder = &forwarder;
     lambda_runtime::run(service_fn(
