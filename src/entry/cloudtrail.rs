@@ -50,7 +50,23 @@ struct RawRecord<'a> {
     duplicate: bool,
 }
 
-impl<'a> RawRecord<'a> {
+/// Raw values of the members of an object that the summary reads.
+trait Fields<'a> {
+    /// Where the value of member `name` (quoted, without escapes) goes, if it is read.
+    fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a [u8]>>;
+
+    /// Set when a member that is read appears twice.
+    fn duplicate(&mut self) -> &mut bool;
+
+    /// Keeps `value` if member `name` is read.
+    fn note(&mut self, name: &[u8], value: &'a [u8]) {
+        let Some(slot) = self.slot(name) else { return };
+        let seen = slot.replace(value).is_some();
+        *self.duplicate() |= seen;
+    }
+}
+
+impl<'a> Fields<'a> for RawRecord<'a> {
     fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a [u8]>> {
         Some(match name {
             b"\"eventName\"" => &mut self.event_name,
@@ -63,6 +79,10 @@ impl<'a> RawRecord<'a> {
             _ => return None,
         })
     }
+
+    fn duplicate(&mut self) -> &mut bool {
+        &mut self.duplicate
+    }
 }
 
 #[derive(Default)]
@@ -74,7 +94,7 @@ struct RawIdentity<'a> {
     duplicate: bool,
 }
 
-impl<'a> RawIdentity<'a> {
+impl<'a> Fields<'a> for RawIdentity<'a> {
     fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a [u8]>> {
         Some(match name {
             b"\"arn\"" => &mut self.arn,
@@ -85,15 +105,17 @@ impl<'a> RawIdentity<'a> {
         })
     }
 
+    fn duplicate(&mut self) -> &mut bool {
+        &mut self.duplicate
+    }
+}
+
+impl<'a> RawIdentity<'a> {
     /// The identity's fields, when `raw` is an object naming none of them twice.
     fn parse(raw: Option<&'a [u8]>) -> Option<Self> {
         let raw = raw.filter(|r| r.first() == Some(&b'{'))?;
         let mut identity = Self::default();
-        let valid = members(raw, |name, value| {
-            if let Some(slot) = identity.slot(&name) {
-                identity.duplicate |= slot.replace(value).is_some();
-            }
-        });
+        let valid = members(raw, |name, value| identity.note(&name, value));
         (valid && !identity.duplicate).then_some(identity)
     }
 }
@@ -143,12 +165,6 @@ impl<'a> RecordSummary<'a> {
 }
 
 impl<'a> RawRecord<'a> {
-    fn note(&mut self, name: &[u8], value: &'a [u8]) {
-        if let Some(slot) = self.slot(name) {
-            self.duplicate |= slot.replace(value).is_some();
-        }
-    }
-
     fn summary(self) -> Result<RecordSummary<'a>, InvalidRecord> {
         if self.duplicate {
             return Err(InvalidRecord);
