@@ -1,6 +1,6 @@
 //! Between entries and the intake: fits each built entry into the 1 MB limit, packs it into
-//! the current body and hands sealed (uncompressed) bodies on. Keeps the books so every record read is
-//! sent, dropped with a reason, or counted as failed.
+//! the current body and hands sealed (uncompressed) bodies on. Keeps the books so every
+//! record read is sent, dropped with a reason, or counted as failed.
 
 use crate::batch::{Batch, BatchBuilder, BodyPool};
 use crate::entry::rules::Rules;
