@@ -252,7 +252,7 @@ impl Json {
 
     fn key(&mut self, key: &str) -> &mut Self {
         self.sep();
-        security_log_forwarder::json::write_str(&mut self.buf, key);
+        security_log_forwarder::internals::write_str(&mut self.buf, key);
         self.buf.push(b':');
         self.after_key = true;
         self
@@ -283,7 +283,7 @@ impl Json {
 
     fn str(&mut self, value: &str) -> &mut Self {
         self.sep();
-        security_log_forwarder::json::write_str(&mut self.buf, value);
+        security_log_forwarder::internals::write_str(&mut self.buf, value);
         self
     }
 

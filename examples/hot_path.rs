@@ -19,16 +19,11 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use security_log_forwarder::batch::Batch;
-use security_log_forwarder::config::Tags;
-use security_log_forwarder::entry::cloudtrail::{RecordSummary, write_record};
-use security_log_forwarder::entry::rules::Rules;
-use security_log_forwarder::entry::{EntryContext, ObjectOrigin};
-use security_log_forwarder::json_validate;
-use security_log_forwarder::sink::{BatchOut, EntrySink};
-use security_log_forwarder::source::object_kind::ObjectKind;
-use security_log_forwarder::source::object_reader::read_object;
-use security_log_forwarder::timestamp::Clock;
+use security_log_forwarder::internals::{
+    Batch, BatchOut, Clock, EntryContext, EntrySink, ObjectOrigin, RecordSummary, Rules, Tags, read_object, validate,
+    write_record,
+};
+use security_log_forwarder::source::ObjectKind;
 use serde_json::value::RawValue;
 
 const ORIGIN: ObjectOrigin<'static> = ObjectOrigin {
@@ -81,7 +76,6 @@ fn run(path: &str, only: Option<String>) -> Result<(), Box<dyn std::error::Error
         source_override: None,
         clock: Clock::now(),
         rules: Rules::default(),
-        max_object_bytes: u64::MAX,
     };
     let per_gb = |seconds: f64| seconds / bytes as f64 * 1e9;
     let stage = |name: &str, f: &mut dyn FnMut() -> usize| {
@@ -99,13 +93,13 @@ fn run(path: &str, only: Option<String>) -> Result<(), Box<dyn std::error::Error
 
     stage("read_object", &mut || {
         let mut sink = EntrySink::new(Discard);
-        let read = read_object(&raw[..], ObjectKind::CloudTrail, &ctx, ORIGIN, &mut sink);
+        let read = read_object(&raw[..], ObjectKind::CloudTrail, u64::MAX, &ctx, ORIGIN, &mut sink);
         let (stats, _, _) = sink.finish();
         assert!(read.is_ok() && stats.entries_failed == 0);
         stats.batches as usize
     });
     stage("utf8", &mut || records.iter().filter(|r| std::str::from_utf8(r).is_ok()).count());
-    stage("validate", &mut || records.iter().filter(|r| json_validate::validate(r, |_, _| {})).count());
+    stage("validate", &mut || records.iter().filter(|r| validate(r, |_, _| {})).count());
     stage("serde_skip", &mut || {
         records.iter().filter(|r| serde_json::from_slice::<serde::de::IgnoredAny>(r).is_ok()).count()
     });

@@ -5,23 +5,43 @@
 
 use std::sync::{Arc, RwLock};
 
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
-
-use crate::config::ApiKeySource;
+use crate::aws_sdk::SharedSdkConfig;
 
 /// Field names a JSON secret may keep the key under, in order of preference.
 const JSON_FIELDS: [&str; 4] = ["api_key", "dd_api_key", "DD_API_KEY", "apiKey"];
+
+/// Where the Datadog API key comes from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ApiKeySource {
+    /// No key configured: only dry runs are possible.
+    None,
+    /// `DD_API_KEY`, already trimmed.
+    Plain(String),
+    /// `DD_API_KEY_SECRET_ARN`: a Secrets Manager secret (takes precedence over `DD_API_KEY`).
+    Secret(String),
+}
+
+impl std::fmt::Debug for ApiKeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Plain(_) => f.write_str("Plain(<redacted>)"),
+            Self::Secret(arn) => write!(f, "Secret({arn})"),
+        }
+    }
+}
 
 /// The key could not be obtained.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiKeyError {
     /// Secrets Manager refused or failed.
-    #[error("cannot read the Datadog API key secret {arn}: {message}")]
+    #[error("cannot read the Datadog API key secret {arn}")]
     Secret {
         /// The secret ARN.
         arn: String,
-        /// What Secrets Manager said.
-        message: String,
+        /// What Secrets Manager (or the way to it) said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The secret holds nothing usable.
     #[error("the Datadog API key secret {arn} {problem}")]
@@ -57,15 +77,15 @@ impl ApiKey {
         Self { current: RwLock::new(Arc::from(key.trim())), secret: None, refresh: tokio::sync::Mutex::new(()) }
     }
 
-    /// Resolves the configured key; `None` when no key is configured.
-    pub async fn resolve(source: &ApiKeySource) -> Result<Option<Self>, ApiKeyError> {
+    /// Resolves the configured key; `None` when no key is configured. `sdk` is loaded only
+    /// for a secret.
+    pub async fn resolve(source: &ApiKeySource, sdk: &SharedSdkConfig) -> Result<Option<Self>, ApiKeyError> {
         match source {
             ApiKeySource::None => Ok(None),
             ApiKeySource::Plain(key) => Ok(Some(Self::fixed(key))),
             ApiKeySource::Secret(arn) => {
                 let region = arn.split(':').nth(3).unwrap_or_default().to_owned();
-                let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                let mut config = aws_sdk_secretsmanager::config::Builder::from(&shared);
+                let mut config = aws_sdk_secretsmanager::config::Builder::from(sdk.get().await);
                 if !region.is_empty() {
                     config = config.region(aws_sdk_secretsmanager::config::Region::new(region));
                 }
@@ -110,7 +130,7 @@ impl ApiKey {
             }
             Ok(_) => false,
             Err(err) => {
-                tracing::warn!(error = %err, "could not re-read the Datadog API key secret");
+                tracing::warn!(error = %crate::error_chain(&err), "could not re-read the Datadog API key secret");
                 false
             }
         }
@@ -118,9 +138,13 @@ impl ApiKey {
 }
 
 async fn read_secret(source: &SecretSource) -> Result<String, ApiKeyError> {
-    let output = source.client.get_secret_value().secret_id(&source.arn).send().await.map_err(|err| {
-        ApiKeyError::Secret { arn: source.arn.clone(), message: DisplayErrorContext(&err).to_string() }
-    })?;
+    let output = source
+        .client
+        .get_secret_value()
+        .secret_id(&source.arn)
+        .send()
+        .await
+        .map_err(|err| ApiKeyError::Secret { arn: source.arn.clone(), source: Box::new(err) })?;
     let text = match (output.secret_string(), output.secret_binary()) {
         (Some(text), _) => text.to_owned(),
         (None, Some(blob)) => String::from_utf8_lossy(blob.as_ref()).into_owned(),
@@ -130,7 +154,7 @@ async fn read_secret(source: &SecretSource) -> Result<String, ApiKeyError> {
 }
 
 /// Extracts the key from a secret value (plain text or JSON).
-pub fn key_from_secret(text: &str) -> Result<String, &'static str> {
+pub(crate) fn key_from_secret(text: &str) -> Result<String, &'static str> {
     let text = text.trim();
     if text.is_empty() {
         return Err("is empty");

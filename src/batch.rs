@@ -8,8 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 
-use crate::compress;
-use crate::config::{Codec, Compression};
+use crate::compress::{self, Codec, Compression};
 use crate::limits::{MAX_BODY_BYTES, MAX_ENTRIES_PER_BATCH, MAX_ENTRY_BYTES};
 
 /// A sealed request body, uncompressed until [`Batch::compressed`] is called.
@@ -109,7 +108,7 @@ impl BodyPool {
 
 /// Builds uncompressed bodies entry by entry, sealing one when the next entry would not fit.
 #[derive(Debug, Default)]
-pub struct BatchBuilder {
+pub(crate) struct BatchBuilder {
     raw: Vec<u8>,
     entry_ends: Vec<u32>,
     pool: BodyPool,
@@ -117,18 +116,18 @@ pub struct BatchBuilder {
 
 impl BatchBuilder {
     /// An empty builder.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// An empty builder taking its buffers from `pool`.
-    pub fn with_pool(pool: BodyPool) -> Self {
+    pub(crate) fn with_pool(pool: BodyPool) -> Self {
         Self { pool, ..Self::default() }
     }
 
     /// Adds one entry (at most [`MAX_ENTRY_BYTES`]; larger ones are shrunk or dropped
     /// before this). Returns the body sealed to make room for it, if any.
-    pub fn push(&mut self, entry: &[u8]) -> Option<Batch> {
+    pub(crate) fn push(&mut self, entry: &[u8]) -> Option<Batch> {
         debug_assert!(entry.len() <= MAX_ENTRY_BYTES);
         let full =
             self.entry_ends.len() == MAX_ENTRIES_PER_BATCH || self.raw.len() + 1 + entry.len() + 1 > MAX_BODY_BYTES;
@@ -147,7 +146,7 @@ impl BatchBuilder {
     }
 
     /// Seals what has been pushed, if anything.
-    pub fn finish(&mut self) -> Option<Batch> {
+    pub(crate) fn finish(&mut self) -> Option<Batch> {
         self.seal()
     }
 
@@ -169,7 +168,7 @@ impl BatchBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Codec;
+    use crate::compress::Codec;
 
     const GZIP: Compression = Compression { codec: Codec::Gzip, level: 1 };
 

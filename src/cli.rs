@@ -8,15 +8,14 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::api_key::ApiKey;
-use crate::config::{ApiKeySource, Config};
+use crate::api_key::{ApiKey, ApiKeySource};
+use crate::aws_sdk::SharedSdkConfig;
+use crate::config::Config;
 use crate::deadline::Deadline;
-use crate::forwarder::{Forwarder, Outcome};
-use crate::intake::Intake;
-use crate::intake::dry_run::DryRunIntake;
-use crate::intake::http::HttpIntake;
+use crate::intake::{DryRunIntake, HttpIntake, Intake};
+use crate::pipeline::{Forwarder, Outcome};
 use crate::replay;
-use crate::source::s3_store::S3Store;
+use crate::source::S3Store;
 
 /// Ships GuardDuty findings and CloudTrail logs to the Datadog logs intake. Runs as an AWS
 /// Lambda function when AWS_LAMBDA_RUNTIME_API is set; otherwise as this command.
@@ -68,16 +67,17 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         }
         missing
     };
+    let sdk = SharedSdkConfig::from_env();
     if dry_run {
-        return work.run(config, DryRunIntake::stdout()).await;
+        return work.run(config, DryRunIntake::stdout(), sdk).await;
     }
-    let key = match ApiKey::resolve(&config.api_key).await {
+    let key = match ApiKey::resolve(&config.api_key, &sdk).await {
         Ok(Some(key)) => key,
         Ok(None) => return fail("no API key configured", "set DD_API_KEY or DD_API_KEY_SECRET_ARN"),
-        Err(err) => return fail(&err.to_string(), "check the secret and the credentials used to read it"),
+        Err(err) => return fail(&crate::error_chain(&err), "check the secret and the credentials used to read it"),
     };
-    match HttpIntake::new(&config, Arc::new(key)) {
-        Ok(intake) => work.run(config, intake).await,
+    match HttpIntake::new(&config.intake, Arc::new(key)) {
+        Ok(intake) => work.run(config, intake, sdk).await,
         Err(err) => fail(&format!("cannot build the HTTP client: {err}"), "check the TLS set-up of this machine"),
     }
 }
@@ -88,8 +88,8 @@ enum Work {
 }
 
 impl Work {
-    async fn run<I: Intake>(self, config: Config, intake: I) -> ExitCode {
-        let forwarder = Forwarder::new(config, intake, S3Store::lazy());
+    async fn run<I: Intake>(self, config: Config, intake: I, sdk: SharedSdkConfig) -> ExitCode {
+        let forwarder = Forwarder::new(config.forwarder, intake, S3Store::new(sdk));
         let outcome = match self {
             Work::Invoke(path) => match read_event(&path) {
                 Ok(event) => forwarder.handle(&event, Deadline::none()).await,
@@ -121,7 +121,7 @@ fn report(outcome: Outcome) -> ExitCode {
             if outcome.partial_batch {
                 eprintln!("response {}", outcome.response);
             }
-            fail(&err.to_string(), err.hint())
+            fail(&err.describe(), err.hint())
         }
     }
 }

@@ -5,10 +5,33 @@ use std::io::{self, Read, Write};
 
 use bytes::Bytes;
 
-use crate::config::{Codec, Compression};
+/// Request body compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// `Content-Encoding: gzip` (documented by the intake; the default).
+    Gzip,
+    /// `Content-Encoding: zstd` (accepted by the intake but undocumented: opt-in).
+    Zstd,
+    /// No compression.
+    None,
+}
+
+/// The codec and its level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compression {
+    /// Which codec.
+    pub codec: Codec,
+    /// Codec level (gzip 0–9, zstd 1–19).
+    pub level: i32,
+}
+
+impl Compression {
+    /// No compression.
+    pub const NONE: Compression = Compression { codec: Codec::None, level: 0 };
+}
 
 /// Compresses a whole request body.
-pub fn compress(raw: &[u8], compression: Compression) -> io::Result<Bytes> {
+pub(crate) fn compress(raw: &[u8], compression: Compression) -> io::Result<Bytes> {
     match compression.codec {
         Codec::None => Ok(Bytes::copy_from_slice(raw)),
         Codec::Gzip => {
@@ -23,7 +46,7 @@ pub fn compress(raw: &[u8], compression: Compression) -> io::Result<Bytes> {
 }
 
 /// Decompresses a body made by [`compress`].
-pub fn decompress(body: &[u8], codec: Codec) -> io::Result<Vec<u8>> {
+pub(crate) fn decompress(body: &[u8], codec: Codec) -> io::Result<Vec<u8>> {
     let mut raw = Vec::with_capacity(body.len() * 8);
     match codec {
         Codec::None => raw.extend_from_slice(body),
@@ -38,7 +61,7 @@ pub fn decompress(body: &[u8], codec: Codec) -> io::Result<Vec<u8>> {
 }
 
 /// The `Content-Encoding` header value for a codec.
-pub fn content_encoding(codec: Codec) -> Option<&'static str> {
+pub(crate) fn content_encoding(codec: Codec) -> Option<&'static str> {
     match codec {
         Codec::Gzip => Some("gzip"),
         Codec::Zstd => Some("zstd"),

@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
+use crate::NAME;
+use crate::api_key::ApiKeySource;
+use crate::compress::{Codec, Compression};
+use crate::entry::EntrySettings;
 use crate::entry::rules::{Rules, Scrubber};
-use crate::json;
-
-/// Our version, sent as the `forwarder_version` tag and in the origin header.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// Our name, sent in the origin header and used as the default function name.
-pub const NAME: &str = env!("CARGO_PKG_NAME");
+use crate::entry::tags::Tags;
+use crate::intake::{HttpSettings, RetrySettings};
+use crate::pipeline::ForwarderSettings;
 
 /// A configuration variable with an invalid value.
 #[derive(Debug, thiserror::Error)]
@@ -26,101 +27,19 @@ fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError { var, reason: reason.into() }
 }
 
-/// Where the Datadog API key comes from.
-#[derive(Clone, PartialEq, Eq)]
-pub enum ApiKeySource {
-    /// No key configured: only dry runs are possible.
-    None,
-    /// `DD_API_KEY`, already trimmed.
-    Plain(String),
-    /// `DD_API_KEY_SECRET_ARN`: a Secrets Manager secret (takes precedence over `DD_API_KEY`).
-    Secret(String),
-}
-
-impl std::fmt::Debug for ApiKeySource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::None => f.write_str("None"),
-            Self::Plain(_) => f.write_str("Plain(<redacted>)"),
-            Self::Secret(arn) => write!(f, "Secret({arn})"),
-        }
-    }
-}
-
-/// Request body compression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Codec {
-    /// `Content-Encoding: gzip` (documented by the intake; the default).
-    Gzip,
-    /// `Content-Encoding: zstd` (accepted by the intake but undocumented: opt-in).
-    Zstd,
-    /// No compression.
-    None,
-}
-
-/// The codec and its level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Compression {
-    /// Which codec.
-    pub codec: Codec,
-    /// Codec level (gzip 0–9, zstd 1–19).
-    pub level: i32,
-}
-
-impl Compression {
-    /// No compression.
-    pub const NONE: Compression = Compression { codec: Codec::None, level: 0 };
-}
-
-/// Retry and timeout settings for intake requests.
-#[derive(Debug, Clone)]
-pub struct RetrySettings {
-    /// Attempts per request body, first one included.
-    pub max_attempts: u32,
-    /// Timeout of one HTTP request.
-    pub request_timeout: Duration,
-    /// First backoff step; doubles per attempt, full jitter.
-    pub base_backoff: Duration,
-    /// Largest backoff step.
-    pub max_backoff: Duration,
-}
-
-/// Tags and service name shared by every entry.
-#[derive(Debug, Clone)]
-pub struct Tags {
-    /// `DD_TAGS` + `forwardername` + `forwarder_version`, comma-joined and JSON-escaped
-    /// (the body of a JSON string, without quotes).
-    pub common_json: String,
-    /// The `service:` tag of `DD_TAGS`, if any: overrides every entry's `service`.
-    pub service: Option<String>,
-}
-
-/// The whole configuration.
+/// The whole configuration: the settings of each layer, built from the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where the API key comes from.
     pub api_key: ApiKeySource,
-    /// Full intake URL (`…/api/v2/logs`).
-    pub intake_url: String,
-    /// Tags and service override.
-    pub tags: Tags,
-    /// `DD_SOURCE`: overrides every entry's `ddsource`.
-    pub source_override: Option<String>,
-    /// Body compression.
-    pub compression: Compression,
-    /// Intake requests in flight at once (`DD_MAX_CONCURRENCY`).
-    pub max_concurrency: usize,
-    /// Retry settings.
-    pub retry: RetrySettings,
+    /// Where and how bodies are sent.
+    pub intake: HttpSettings,
+    /// What the pipeline does with records.
+    pub forwarder: ForwarderSettings,
     /// `DD_LOG_LEVEL` (our own logs).
     pub log_level: String,
-    /// The Lambda function name (`forwardername` tag).
+    /// The Lambda function name (`forwardername` tag, metrics dimension).
     pub function_name: String,
-    /// Filtering and scrubbing rules.
-    pub rules: Rules,
-    /// `DD_MAX_OBJECT_SIZE_MB` in bytes: the decompressed size at which reading an object
-    /// stops with an error (a decompression bomb, or an object too large for one invocation).
-    pub max_object_bytes: u64,
 }
 
 impl Config {
@@ -155,7 +74,7 @@ impl Config {
         };
 
         let function_name = get("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| NAME.to_owned());
-        let tags = parse_tags(get("DD_TAGS").as_deref().unwrap_or(""), &function_name);
+        let tags = Tags::new(get("DD_TAGS").as_deref().unwrap_or(""), &function_name);
 
         let codec = match get("DD_COMPRESSION").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("gzip") => Codec::Gzip,
@@ -245,21 +164,23 @@ impl Config {
 
         Ok(Self {
             api_key,
-            intake_url,
-            tags,
-            source_override: get("DD_SOURCE"),
-            compression: Compression { codec, level },
-            max_concurrency: max_concurrency as usize,
-            retry: RetrySettings {
-                max_attempts: max_attempts as u32,
-                request_timeout: Duration::from_secs(request_timeout_secs),
-                base_backoff: Duration::from_millis(200),
-                max_backoff: Duration::from_secs(10),
+            intake: HttpSettings {
+                url: intake_url,
+                retry: RetrySettings {
+                    max_attempts: max_attempts as u32,
+                    request_timeout: Duration::from_secs(request_timeout_secs),
+                    base_backoff: Duration::from_millis(200),
+                    max_backoff: Duration::from_secs(10),
+                },
+            },
+            forwarder: ForwarderSettings {
+                entries: EntrySettings { tags, source_override: get("DD_SOURCE"), rules },
+                compression: Compression { codec, level },
+                max_concurrency: max_concurrency as usize,
+                max_object_bytes: max_object_mb * 1024 * 1024,
             },
             log_level,
             function_name,
-            rules,
-            max_object_bytes: max_object_mb * 1024 * 1024,
         })
     }
 }
@@ -291,22 +212,6 @@ fn intake_url_from(url: &str, port: Option<&str>) -> Result<String, ConfigError>
         path => path,
     };
     Ok(format!("{scheme}://{authority}{path}"))
-}
-
-fn parse_tags(dd_tags: &str, function_name: &str) -> Tags {
-    let mut service = None;
-    let mut common = Vec::new();
-    for tag in dd_tags.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        if let Some(value) = tag.strip_prefix("service:") {
-            service = Some(value.to_owned());
-        }
-        common.push(tag.to_owned());
-    }
-    common.push(format!("forwardername:{}", function_name.to_ascii_lowercase()));
-    common.push(format!("forwarder_version:{VERSION}"));
-    let mut common_json = Vec::new();
-    json::write_str_body(&mut common_json, &common.join(","));
-    Tags { common_json: String::from_utf8_lossy(&common_json).into_owned(), service }
 }
 
 fn parse_bool(var: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
@@ -342,11 +247,14 @@ mod tests {
     #[test]
     fn defaults() {
         let c = config(&[]).unwrap();
-        assert_eq!(c.intake_url, "https://http-intake.logs.datadoghq.com/api/v2/logs");
-        assert_eq!(c.compression, Compression { codec: Codec::Gzip, level: 6 });
-        assert_eq!(c.max_concurrency, 4);
+        assert_eq!(c.intake.url, "https://http-intake.logs.datadoghq.com/api/v2/logs");
+        assert_eq!(c.forwarder.compression, Compression { codec: Codec::Gzip, level: 6 });
+        assert_eq!(c.forwarder.max_concurrency, 4);
         assert_eq!(c.api_key, ApiKeySource::None);
-        assert_eq!(c.tags.common_json, format!("forwardername:security-log-forwarder,forwarder_version:{VERSION}"));
+        assert_eq!(
+            c.forwarder.entries.tags.common_json,
+            format!("forwardername:security-log-forwarder,forwarder_version:{}", crate::VERSION)
+        );
     }
 
     #[test]
@@ -358,10 +266,16 @@ mod tests {
             ("AWS_LAMBDA_FUNCTION_NAME", "My-Forwarder"),
         ])
         .unwrap();
-        assert_eq!(c.intake_url, "https://http-intake.logs.datadoghq.eu/api/v2/logs");
+        assert_eq!(c.intake.url, "https://http-intake.logs.datadoghq.eu/api/v2/logs");
         assert_eq!(c.api_key, ApiKeySource::Plain("abc".into()));
-        assert_eq!(c.tags.service.as_deref(), Some("secops"));
-        assert!(c.tags.common_json.starts_with("env:prod,service:secops,team:sec,forwardername:my-forwarder,"));
+        assert_eq!(c.forwarder.entries.tags.service.as_deref(), Some("secops"));
+        assert!(
+            c.forwarder
+                .entries
+                .tags
+                .common_json
+                .starts_with("env:prod,service:secops,team:sec,forwardername:my-forwarder,")
+        );
         let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dd-key-AbCdEf";
         let c = config(&[("DD_API_KEY", "abc"), ("DD_API_KEY_SECRET_ARN", arn)]).unwrap();
         assert_eq!(c.api_key, ApiKeySource::Secret(arn.into()));
@@ -369,12 +283,12 @@ mod tests {
 
     #[test]
     fn dd_url_forms() {
-        let url = |u: &str| config(&[("DD_URL", u)]).unwrap().intake_url;
+        let url = |u: &str| config(&[("DD_URL", u)]).unwrap().intake.url;
         assert_eq!(url("http://127.0.0.1:8080"), "http://127.0.0.1:8080/api/v2/logs");
         assert_eq!(url("proxy.internal"), "https://proxy.internal/api/v2/logs");
         assert_eq!(url("https://proxy.internal/custom/path/"), "https://proxy.internal/custom/path");
         let c = config(&[("DD_URL", "proxy.internal"), ("DD_PORT", "3834")]).unwrap();
-        assert_eq!(c.intake_url, "https://proxy.internal:3834/api/v2/logs");
+        assert_eq!(c.intake.url, "https://proxy.internal:3834/api/v2/logs");
     }
 
     #[test]
@@ -402,7 +316,7 @@ mod tests {
             assert!(err.to_string().starts_with(&format!("invalid {var}: ")));
         }
         let c = config(&[("DD_COMPRESSION", "zstd")]).unwrap();
-        assert_eq!(c.compression, Compression { codec: Codec::Zstd, level: 3 });
+        assert_eq!(c.forwarder.compression, Compression { codec: Codec::Zstd, level: 3 });
     }
 
     #[test]

@@ -9,13 +9,15 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::json::lenient_str;
+use crate::source::envelope::Envelope;
+use crate::source::eventbridge::FindingEvent;
 use crate::source::s3_notification::{self, Notification, NotificationError, is_object_created};
 
 /// The recognised shape of an invocation payload.
 #[derive(Debug)]
 pub enum Invocation<'a> {
-    /// An EventBridge `aws.guardduty` / `GuardDuty Finding` event (the whole event).
-    Finding(&'a [u8]),
+    /// An EventBridge `aws.guardduty` / `GuardDuty Finding` event.
+    Finding(FindingEvent<'a>),
     /// An S3 notification naming objects.
     Objects(Notification),
     /// An SQS batch: each message is read on its own so failures can be reported per message.
@@ -53,20 +55,6 @@ pub enum DispatchError {
 }
 
 #[derive(Deserialize)]
-struct Probe<'a> {
-    #[serde(borrow)]
-    source: Option<&'a RawValue>,
-    #[serde(rename = "detail-type", borrow)]
-    detail_type: Option<&'a RawValue>,
-    #[serde(rename = "Records", borrow)]
-    records: Option<&'a RawValue>,
-    #[serde(rename = "Event", borrow)]
-    test_event: Option<&'a RawValue>,
-    #[serde(rename = "Type", borrow)]
-    sns_type: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
 struct RecordProbe<'a> {
     #[serde(rename = "eventSource", alias = "EventSource", borrow)]
     event_source: Option<&'a RawValue>,
@@ -82,19 +70,21 @@ struct SqsRecord<'a> {
 
 /// Recognises the shape of `event`.
 pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
-    let probe: Probe =
-        serde_json::from_slice(event).map_err(|err| DispatchError::NotAnObject(describe_non_object(event, &err)))?;
-    let source = lenient_str(probe.source);
-    let detail_type = lenient_str(probe.detail_type);
+    let envelope =
+        Envelope::parse(event).map_err(|err| DispatchError::NotAnObject(describe_non_object(event, &err)))?;
+    let source = lenient_str(envelope.source);
+    let detail_type = lenient_str(envelope.detail_type);
     if source.as_deref() == Some("aws.guardduty") {
         return match detail_type.as_deref() {
-            Some("GuardDuty Finding") => Ok(Invocation::Finding(event)),
+            Some("GuardDuty Finding") => Ok(Invocation::Finding(FindingEvent { raw: event, envelope })),
             other => Err(DispatchError::NotAFinding(other.unwrap_or("(none)").to_owned())),
         };
     }
-    let text = std::str::from_utf8(event).map_err(|_| DispatchError::NotAnObject("invalid UTF-8".into()))?;
+    let Ok(text) = std::str::from_utf8(event) else {
+        return Err(DispatchError::NotAnObject("invalid UTF-8".into()));
+    };
     if is_object_created(source.as_deref(), detail_type.as_deref()) {
-        return Ok(Invocation::Objects(s3_notification::parse(text)?));
+        return Ok(Invocation::Objects(notification(&envelope, text)?));
     }
     if source.is_some() || detail_type.is_some() {
         return Err(DispatchError::Unsupported(format!(
@@ -103,16 +93,22 @@ pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
             detail_type.as_deref().unwrap_or("(none)")
         )));
     }
-    if let Some(records) = probe.records {
+    if let Some(records) = envelope.records {
         if first_event_source(records).as_deref() == Some("aws:sqs") {
             return sqs_messages(records).map(Invocation::Sqs);
         }
-        return Ok(Invocation::Objects(s3_notification::parse(text)?));
+        return Ok(Invocation::Objects(notification(&envelope, text)?));
     }
-    if probe.test_event.is_some() || probe.sns_type.is_some() {
-        return Ok(Invocation::Objects(s3_notification::parse(text)?));
+    if envelope.test_event.is_some() || envelope.sns_type.is_some() {
+        return Ok(Invocation::Objects(notification(&envelope, text)?));
     }
     Err(DispatchError::Unsupported(format!("top-level keys {}", top_level_keys(event))))
+}
+
+/// The notification of an event recognised as one; when its top level could be read only in
+/// part, the notification reader reads the text again and says what is wrong.
+fn notification(envelope: &Envelope<'_>, text: &str) -> Result<Notification, NotificationError> {
+    if envelope.partial { s3_notification::parse(text) } else { s3_notification::from_envelope(envelope) }
 }
 
 fn first_event_source(records: &RawValue) -> Option<String> {
@@ -173,6 +169,16 @@ mod tests {
         let api = br#"{"source":"aws.guardduty","detail-type":"AWS API Call via CloudTrail","detail":{}}"#;
         let err = dispatch(api).unwrap_err().to_string();
         assert!(err.contains("AWS API Call via CloudTrail"), "{err}");
+    }
+
+    #[test]
+    fn a_finding_with_an_unreadable_member_is_still_a_finding() {
+        let repeated = br#"{"source":"aws.guardduty","detail-type":"GuardDuty Finding","detail":{},"detail":{}}"#;
+        let Ok(Invocation::Finding(event)) = dispatch(repeated) else { panic!("not a finding") };
+        assert!(event.envelope.partial);
+        let bad_utf8 =
+            b"{\"source\":\"aws.guardduty\",\"detail-type\":\"GuardDuty Finding\",\"detail\":{\"t\":\"\xff\"}}";
+        assert!(matches!(dispatch(bad_utf8), Ok(Invocation::Finding(_))));
     }
 
     #[test]

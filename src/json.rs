@@ -13,7 +13,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Appends the escaped body of a JSON string literal (without quotes).
-pub fn write_str_body(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_str_body(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -80,7 +80,7 @@ pub fn write_compact(out: &mut Vec<u8>, src: &[u8]) {
 
 /// Index just past the closing quote of a string whose body starts at `i` (the end of `src`
 /// for an unterminated string).
-pub fn string_end(src: &[u8], mut i: usize) -> usize {
+pub(crate) fn string_end(src: &[u8], mut i: usize) -> usize {
     while let Some(p) = find_quote_or_backslash(src, i) {
         if src[p] == b'\\' {
             i = p + 2;
@@ -95,7 +95,7 @@ pub fn string_end(src: &[u8], mut i: usize) -> usize {
 /// the first 32 bytes are searched eight at a time (no call, no setup), longer runs with
 /// memchr's vectorised search.
 #[inline]
-pub fn find_quote_or_backslash(s: &[u8], mut i: usize) -> Option<usize> {
+pub(crate) fn find_quote_or_backslash(s: &[u8], mut i: usize) -> Option<usize> {
     let short_end = i.saturating_add(32);
     while i < short_end {
         let Some(w) = word_at(s, i) else {
@@ -142,13 +142,13 @@ pub(crate) fn first_flagged(flags: u64) -> usize {
 }
 
 /// A string field, tolerating a missing field or a value of another type (→ `None`).
-pub fn lenient_str<'a>(raw: Option<&'a RawValue>) -> Option<Cow<'a, str>> {
+pub(crate) fn lenient_str<'a>(raw: Option<&'a RawValue>) -> Option<Cow<'a, str>> {
     let raw = raw?;
     serde_json::from_str::<Cow<'a, str>>(raw.get()).ok()
 }
 
 /// A number field; also accepts a numeric string such as `"8.0"`.
-pub fn lenient_f64(raw: Option<&RawValue>) -> Option<f64> {
+pub(crate) fn lenient_f64(raw: Option<&RawValue>) -> Option<f64> {
     let text = raw?.get();
     if let Ok(n) = serde_json::from_str::<f64>(text) {
         return Some(n).filter(|n| n.is_finite());
@@ -157,7 +157,7 @@ pub fn lenient_f64(raw: Option<&RawValue>) -> Option<f64> {
 }
 
 /// A boolean field; also accepts the strings `"true"` / `"false"`.
-pub fn lenient_bool(raw: Option<&RawValue>) -> Option<bool> {
+pub(crate) fn lenient_bool(raw: Option<&RawValue>) -> Option<bool> {
     match raw?.get() {
         "true" | "\"true\"" => Some(true),
         "false" | "\"false\"" => Some(false),
@@ -166,7 +166,7 @@ pub fn lenient_bool(raw: Option<&RawValue>) -> Option<bool> {
 }
 
 /// Parses a nested object field into `T`, tolerating a missing field, `null` or a mismatch.
-pub fn lenient_object<'a, T: serde::Deserialize<'a>>(raw: Option<&'a RawValue>) -> Option<T> {
+pub(crate) fn lenient_object<'a, T: serde::Deserialize<'a>>(raw: Option<&'a RawValue>) -> Option<T> {
     serde_json::from_str(raw?.get()).ok()
 }
 

@@ -20,7 +20,7 @@ pub fn validate<'a>(text: &'a [u8], mut member: impl FnMut(&'a [u8], &'a [u8])) 
 /// otherwise, including when `text` ends before the value does. Members are reported as by
 /// [`validate`]. This lets a reader use a record in place in its buffer, leaving any other
 /// case to a slower path.
-pub fn compact_prefix<'a>(text: &'a [u8], mut member: impl FnMut(&'a [u8], &'a [u8])) -> Option<usize> {
+pub(crate) fn compact_prefix<'a>(text: &'a [u8], mut member: impl FnMut(&'a [u8], &'a [u8])) -> Option<usize> {
     if !matches!(text.first(), Some(b'{' | b'[')) {
         return None;
     }

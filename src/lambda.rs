@@ -10,43 +10,53 @@ use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 
 use crate::api_key::ApiKey;
+use crate::aws_sdk::SharedSdkConfig;
 use crate::config::Config;
 use crate::deadline::Deadline;
-use crate::forwarder::Forwarder;
-use crate::intake::http::HttpIntake;
-use crate::source::s3_store::S3Store;
+use crate::intake::HttpIntake;
+use crate::pipeline::Forwarder;
+use crate::source::S3Store;
 
-/// Runs the Lambda loop until the runtime stops.
+/// Runs the Lambda loop until the runtime stops. The SDK configuration is loaded once and
+/// shared by the Secrets Manager and S3 clients.
 pub async fn run(config: Config) -> Result<(), lambda_runtime::Error> {
-    let key = ApiKey::resolve(&config.api_key)
-        .await?
+    let sdk = SharedSdkConfig::from_env();
+    let key = ApiKey::resolve(&config.api_key, &sdk)
+        .await
+        .map_err(|err| crate::error_chain(&err))?
         .ok_or("no Datadog API key: set DD_API_KEY_SECRET_ARN (recommended) or DD_API_KEY")?;
-    let intake = HttpIntake::new(&config, Arc::new(key))?;
-    let store = S3Store::lazy();
-    let forwarder = Forwarder::new(config, intake, store);
-    let forwarder = &forwarder;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<Box<RawValue>>| async move { handle(forwarder, event).await },
-    ))
+    let intake = HttpIntake::new(&config.intake, Arc::new(key))?;
+    let forwarder = Forwarder::new(config.forwarder, intake, S3Store::new(sdk));
+    let (forwarder, function_name) = (&forwarder, config.function_name.as_str());
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+        handle(forwarder, function_name, event).await
+    }))
     .await
 }
 
 async fn handle(
-    forwarder: &Arc<Forwarder<HttpIntake, S3Store>>,
+    forwarder: &Forwarder<HttpIntake, S3Store>,
+    function_name: &str,
     event: LambdaEvent<Box<RawValue>>,
 ) -> Result<serde_json::Value, Diagnostic> {
     let deadline = Deadline::from_lambda(event.context.deadline());
     let outcome = forwarder.handle(event.payload.get().as_bytes(), deadline).await;
     tracing::info!(request_id = %event.context.request_id, "summary {}", outcome.stats);
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
-    println!("{}", crate::metrics::emf(&outcome.stats, &forwarder.config().function_name, now_ms));
+    println!("{}", crate::metrics::emf(&outcome.stats, function_name, now_ms));
     match outcome.error {
         Some(err) if !outcome.partial_batch => {
-            tracing::error!(error_type = err.error_type(), "invocation failed: {err}");
-            Err(Diagnostic { error_type: err.error_type().to_owned(), error_message: err.to_string() })
+            let (error_type, message) = (err.error_type(), err.describe());
+            tracing::error!(error_type = error_type.as_str(), "invocation failed: {message}");
+            Err(Diagnostic { error_type: error_type.as_str().to_owned(), error_message: message })
         }
         Some(err) => {
-            tracing::error!(error_type = err.error_type(), "some SQS messages failed and will be retried: {err}");
+            let error_type = err.error_type();
+            tracing::error!(
+                error_type = error_type.as_str(),
+                "some SQS messages failed and will be retried: {}",
+                err.describe()
+            );
             Ok(outcome.response)
         }
         None => Ok(outcome.response),

@@ -1,29 +1,79 @@
 //! security-log-forwarder: an AWS Lambda function (and command) that ships GuardDuty
 //! findings and CloudTrail logs to the Datadog logs intake.
 //!
-//! Data flows one way: [`dispatch`] (which event shape) → [`source`] (finding event, S3
-//! notification, S3 object, record readers) → [`entry`] (one Datadog log per record) →
-//! [`batch`] (exact-size bodies) → [`intake`] (compression, HTTP, retries). [`config`] reads
-//! the environment once; [`api_key`] resolves the key once.
+//! Data flows one way: `dispatch` (which event shape) → `source` (finding event, S3
+//! notification, S3 object, record readers) → `entry` (one Datadog log per record) → `sink`
+//! and `batch` (exact-size bodies) → `intake` (compression, HTTP, retries), driven by
+//! [`pipeline`]. Imports follow the same direction; only the front ends ([`cli`],
+//! [`lambda`]) and [`config`] read the environment. ARCHITECTURE.md is the map.
+//!
+//! The public API is what the binary, the integration tests and the benchmarks need;
+//! [`internals`] exposes the record readers and entry builders to the fuzz targets and the
+//! profiling example, and is not a stable interface.
+#![warn(unreachable_pub)]
 
 pub mod api_key;
-pub mod batch;
+pub mod aws_sdk;
+mod batch;
 pub mod cli;
 pub mod compress;
 pub mod config;
 pub mod deadline;
-pub mod dispatch;
-pub mod entry;
-pub mod forwarder;
+mod dispatch;
+mod entry;
 pub mod intake;
-pub mod json;
-pub mod json_validate;
+mod json;
+mod json_validate;
 pub mod lambda;
-pub mod limits;
+mod limits;
 pub mod logging;
-pub mod metrics;
+mod metrics;
+pub mod pipeline;
 pub mod replay;
-pub mod sink;
+mod sink;
 pub mod source;
 pub mod stats;
-pub mod timestamp;
+mod timestamp;
+
+/// Our version, sent as the `forwarder_version` tag and in the origin header.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Our name, sent in the origin header and used as the default function name.
+pub const NAME: &str = env!("CARGO_PKG_NAME");
+
+/// An error and its causes, `outer: inner: innermost`, for the one line a user reads (errors
+/// here keep their causes as sources instead of formatting them into their own message).
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // A wrapper that repeats its cause's message adds nothing.
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Record readers, entry builders and JSON helpers, for the fuzz targets and the profiling
+/// example. Not a stable interface.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::batch::Batch;
+    pub use crate::dispatch::{Invocation, dispatch};
+    pub use crate::entry::cloudtrail::{RecordSummary, write_record};
+    pub use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
+    pub use crate::entry::rules::{Rules, Scrubber};
+    pub use crate::entry::tags::Tags;
+    pub use crate::entry::{EntryContext, ObjectOrigin};
+    pub use crate::json::{write_compact, write_str};
+    pub use crate::json_validate::validate;
+    pub use crate::sink::{BatchOut, EntrySink};
+    pub use crate::source::cloudtrail::read_records;
+    pub use crate::source::decode::{Encoding, sniff};
+    pub use crate::source::eventbridge::FindingEvent;
+    pub use crate::source::object_reader::read_object;
+    pub use crate::timestamp::Clock;
+}

@@ -4,34 +4,15 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::stats::{DropReason, Stats};
+use crate::stats::Stats;
 
 /// The metric namespace.
-pub const NAMESPACE: &str = "SecurityLogForwarder";
+pub(crate) const NAMESPACE: &str = "SecurityLogForwarder";
 
 /// The EMF document for one invocation's counters.
-pub fn emf(stats: &Stats, function_name: &str, timestamp_ms: u128) -> Value {
-    let mut values: Vec<(&str, u64, &str)> = vec![
-        ("RecordsIn", stats.records_in, "Count"),
-        ("EntriesSent", stats.entries_sent, "Count"),
-        ("EntriesFailed", stats.entries_failed, "Count"),
-        ("Dropped", stats.dropped_total(), "Count"),
-    ];
-    values.extend(DropReason::ALL.iter().map(|r| (r.metric_name(), stats.dropped_for(*r), "Count")));
-    values.extend([
-        ("Truncated", stats.truncated, "Count"),
-        ("InvalidJson", stats.invalid_json, "Count"),
-        ("ClampedDates", stats.clamped_dates, "Count"),
-        ("Batches", stats.batches, "Count"),
-        ("BytesRaw", stats.bytes_raw, "Bytes"),
-        ("BytesCompressed", stats.bytes_compressed, "Bytes"),
-        ("Retries", stats.retries, "Count"),
-        ("Objects", stats.objects, "Count"),
-        ("ObjectsSkipped", stats.objects_skipped, "Count"),
-        ("ObjectsFailed", stats.objects_failed, "Count"),
-        ("NotificationsIgnored", stats.notifications_ignored, "Count"),
-    ]);
-    let definitions: Vec<Value> = values.iter().map(|(name, _, unit)| json!({"Name": name, "Unit": unit})).collect();
+pub(crate) fn emf(stats: &Stats, function_name: &str, timestamp_ms: u128) -> Value {
+    let counters = stats.counters();
+    let definitions: Vec<Value> = counters.iter().map(|c| json!({"Name": c.metric, "Unit": c.unit})).collect();
     let mut doc = Map::new();
     doc.insert(
         "_aws".into(),
@@ -41,8 +22,8 @@ pub fn emf(stats: &Stats, function_name: &str, timestamp_ms: u128) -> Value {
         }),
     );
     doc.insert("FunctionName".into(), Value::from(function_name));
-    for (name, value, _) in values {
-        doc.insert(name.into(), Value::from(value));
+    for counter in counters {
+        doc.insert(counter.metric.into(), Value::from(counter.value));
     }
     Value::Object(doc)
 }
@@ -50,6 +31,7 @@ pub fn emf(stats: &Stats, function_name: &str, timestamp_ms: u128) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::DropReason;
 
     #[test]
     fn every_metric_is_declared_and_valued() {

@@ -4,19 +4,16 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::deadline::Deadline;
-use crate::forwarder::{ForwardError, Forwarder, ObjectReport, Outcome};
 use crate::intake::Intake;
-use crate::source::object_kind::ObjectKind;
-use crate::source::s3_notification::ObjectRef;
-use crate::source::s3_store::ObjectStore;
+use crate::pipeline::{ForwardError, Forwarder, ObjectReport, Outcome};
+use crate::source::{ObjectRef, ObjectStore};
 use crate::stats::Stats;
 
 /// Forwards every object of `sources`.
-pub async fn replay<I: Intake, S: ObjectStore>(forwarder: &Arc<Forwarder<I, S>>, sources: &[String]) -> Outcome {
+pub async fn replay<I: Intake, S: ObjectStore>(forwarder: &Forwarder<I, S>, sources: &[String]) -> Outcome {
     let mut progress = Progress::new();
     let mut errors = Vec::new();
     for source in sources {
@@ -26,11 +23,11 @@ pub async fn replay<I: Intake, S: ObjectStore>(forwarder: &Arc<Forwarder<I, S>>,
         } else {
             let mut files = Vec::new();
             if let Err(err) = collect_files(Path::new(source), &mut files) {
-                errors.push(ForwardError::Read { bucket: String::new(), key: source.clone(), error: err.to_string() });
+                errors.push(ForwardError::LocalFile { path: source.clone(), source: err });
                 continue;
             }
             for path in files {
-                let report = replay_file(forwarder, &path).await;
+                let report = forwarder.forward_file(&path).await;
                 progress.object_done(&report, std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0));
                 errors.extend(report.error);
             }
@@ -38,17 +35,13 @@ pub async fn replay<I: Intake, S: ObjectStore>(forwarder: &Arc<Forwarder<I, S>>,
     }
     progress.finish();
     let total = (progress.stats.objects + progress.stats.objects_failed + progress.stats.objects_skipped) as usize;
-    let error = match errors.len() {
-        0 => None,
-        1 => errors.pop(),
-        failed => Some(ForwardError::Objects { failed, total, first: Box::new(errors.swap_remove(0)) }),
-    };
+    let error = crate::pipeline::combine(errors, total);
     let response = serde_json::json!({ "summary": progress.stats.to_string() });
     Outcome { stats: progress.stats, response, error, partial_batch: false }
 }
 
 async fn replay_prefix<I: Intake, S: ObjectStore>(
-    forwarder: &Arc<Forwarder<I, S>>,
+    forwarder: &Forwarder<I, S>,
     bucket: &str,
     prefix: &str,
     progress: &mut Progress,
@@ -78,21 +71,6 @@ async fn replay_prefix<I: Intake, S: ObjectStore>(
             Some(next) => token = Some(next),
             None => return,
         }
-    }
-}
-
-async fn replay_file<I: Intake, S: ObjectStore>(forwarder: &Arc<Forwarder<I, S>>, path: &Path) -> ObjectReport {
-    let name = path.to_string_lossy().into_owned();
-    let kind = ObjectKind::of_key(&name);
-    if kind == ObjectKind::CloudTrailDigest {
-        return ObjectReport { stats: Stats { objects_skipped: 1, ..Stats::default() }, error: None };
-    }
-    match std::fs::File::open(path) {
-        Ok(file) => forwarder.forward_reader(Box::new(file), kind, String::new(), name, Deadline::none()).await,
-        Err(err) => ObjectReport {
-            stats: Stats { objects_failed: 1, ..Stats::default() },
-            error: Some(ForwardError::Read { bucket: String::new(), key: name, error: err.to_string() }),
-        },
     }
 }
 

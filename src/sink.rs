@@ -1,11 +1,13 @@
-//! Between entries and the intake: fits each built entry into the 1 MB limit, packs it into
-//! the current body and hands sealed (uncompressed) bodies on. Keeps the books so every
-//! record read is sent, dropped with a reason, or counted as failed.
+//! Between entries and the intake: every record a reader finds goes through one of the
+//! sink's methods, which count it as exactly one of sent (packed into a body), dropped with a
+//! reason, or — when its body cannot be handed on — failed. The books therefore balance by
+//! construction. Built entries are fitted into the 1 MB limit, packed into the current body,
+//! and sealed (uncompressed) bodies handed on.
 
 use crate::batch::{Batch, BatchBuilder, BodyPool};
 use crate::entry::rules::Rules;
-use crate::entry::{self, Fit};
-use crate::stats::Stats;
+use crate::entry::{self, EntryContext, Fit, ObjectOrigin, plain};
+use crate::stats::{DropReason, Stats};
 
 /// Where sealed bodies go.
 pub trait BatchOut {
@@ -28,12 +30,13 @@ pub enum SinkError {
     Stopped,
 }
 
+/// Whether building an entry clamped its date into the intake's window.
+pub(crate) type Clamped = bool;
+
 /// Collects entries into bodies.
 pub struct EntrySink<O: BatchOut> {
-    /// The entry being built; reused for every record.
-    pub entry: Vec<u8>,
-    /// Counters for what went through this sink.
-    pub stats: Stats,
+    entry: Vec<u8>,
+    stats: Stats,
     builder: BatchBuilder,
     pending: u64,
     scrubbed: Vec<u8>,
@@ -47,7 +50,7 @@ impl<O: BatchOut> EntrySink<O> {
     }
 
     /// A sink sending bodies to `out`, their buffers taken from `pool`.
-    pub fn with_pool(out: O, pool: BodyPool) -> Self {
+    pub(crate) fn with_pool(out: O, pool: BodyPool) -> Self {
         Self {
             entry: Vec::with_capacity(4096),
             stats: Stats::default(),
@@ -58,13 +61,23 @@ impl<O: BatchOut> EntrySink<O> {
         }
     }
 
-    /// Takes the entry built in `self.entry` (its record already counted in `records_in`),
-    /// unless `rules` filter it out by `match_text` (its message, or its record's JSON);
-    /// scrubs it when scrubbing is on.
-    pub fn commit(&mut self, rules: &Rules, match_text: &[u8]) -> Result<(), SinkError> {
+    /// One record read: unless `rules` filter it out by `match_text` (its message, or its
+    /// record's JSON), `build` writes its entry into a cleared buffer (returning whether its
+    /// date was clamped), which is scrubbed when scrubbing is on and packed into a body.
+    pub(crate) fn commit(
+        &mut self,
+        rules: &Rules,
+        match_text: &[u8],
+        build: impl FnOnce(&mut Vec<u8>) -> Clamped,
+    ) -> Result<(), SinkError> {
+        self.stats.records_in += 1;
         if let Some(reason) = rules.filtered_out(match_text) {
             self.stats.drop_record(reason);
             return Ok(());
+        }
+        self.entry.clear();
+        if build(&mut self.entry) {
+            self.stats.clamped_dates += 1;
         }
         if let Some(scrubber) = &rules.scrubber {
             if scrubber.scrub_entry(&self.entry, &mut self.scrubbed) {
@@ -80,6 +93,28 @@ impl<O: BatchOut> EntrySink<O> {
             Some(batch) => self.hand_on(batch),
             None => Ok(()),
         }
+    }
+
+    /// One record read that is not what its object should hold (not valid JSON, not an
+    /// object): sent as the plain `message` of a log of `source`, and counted as invalid.
+    pub(crate) fn commit_invalid(
+        &mut self,
+        ctx: &EntryContext,
+        source: &str,
+        origin: Option<ObjectOrigin<'_>>,
+        text: &[u8],
+    ) -> Result<(), SinkError> {
+        self.stats.invalid_json += 1;
+        self.commit(&ctx.rules, text, |out| {
+            plain::write_message(out, ctx, source, origin, text);
+            false
+        })
+    }
+
+    /// One record read and deliberately not sent.
+    pub(crate) fn drop_record(&mut self, reason: DropReason) {
+        self.stats.records_in += 1;
+        self.stats.drop_record(reason);
     }
 
     /// Seals and hands on the last body; entries that could not be handed on are counted
@@ -102,5 +137,46 @@ impl<O: BatchOut> EntrySink<O> {
             self.stats.entries_failed += entries;
             SinkError::Stopped
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::test_support::context;
+
+    /// Takes `accept` bodies, then refuses.
+    struct Refusing(usize);
+
+    impl BatchOut for Refusing {
+        fn send(&mut self, batch: Batch) -> Result<(), Batch> {
+            if self.0 == 0 {
+                return Err(batch);
+            }
+            self.0 -= 1;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_record_is_counted_once() {
+        let ctx = context();
+        let mut sink = EntrySink::new(Refusing(1));
+        sink.drop_record(DropReason::BelowMinSeverity);
+        sink.commit_invalid(&ctx, "cloudtrail", None, b"not json").unwrap();
+        for _ in 0..1000 {
+            sink.commit(&ctx.rules, b"", |out| {
+                out.extend_from_slice(br#"{"a":1}"#);
+                true
+            })
+            .unwrap();
+        }
+        // The first body (1000 entries) is taken, the second (the last entry) refused.
+        let (mut stats, _, result) = sink.finish();
+        assert!(result.is_err());
+        stats.entries_sent = 1000;
+        assert!(stats.balanced(), "{stats}");
+        assert_eq!((stats.records_in, stats.entries_failed, stats.invalid_json), (1002, 1, 1));
+        assert_eq!(stats.clamped_dates, 1000);
     }
 }

@@ -1,6 +1,6 @@
-//! Per-run counters and the one-line summary. Every record read ends up in exactly one of
-//! `entries_sent`, `entries_failed` or a `dropped` reason, so
-//! `records_in = entries_sent + entries_failed + dropped`.
+//! Per-run counters, the one-line summary and the metric names, all generated from one list.
+//! Every record read ends up in exactly one of `entries_sent`, `entries_failed` or a
+//! `dropped` reason, so `records_in = entries_sent + entries_failed + dropped`.
 
 use std::fmt;
 
@@ -23,7 +23,7 @@ pub enum DropReason {
 
 impl DropReason {
     /// Every reason, in summary order.
-    pub const ALL: [DropReason; 6] = [
+    pub(crate) const ALL: [DropReason; 6] = [
         DropReason::EntryTooLarge,
         DropReason::RecordTooLarge,
         DropReason::BelowMinSeverity,
@@ -33,7 +33,7 @@ impl DropReason {
     ];
 
     /// CloudWatch metric name.
-    pub fn metric_name(self) -> &'static str {
+    pub(crate) fn metric_name(self) -> &'static str {
         match self {
             DropReason::EntryTooLarge => "DroppedEntryTooLarge",
             DropReason::RecordTooLarge => "DroppedRecordTooLarge",
@@ -45,56 +45,121 @@ impl DropReason {
     }
 
     /// Name used in the summary.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
-            DropReason::EntryTooLarge => "entry_too_large",
-            DropReason::RecordTooLarge => "record_too_large",
-            DropReason::BelowMinSeverity => "below_min_severity",
-            DropReason::Archived => "archived",
-            DropReason::Excluded => "excluded",
-            DropReason::NotIncluded => "not_included",
+            DropReason::EntryTooLarge => "dropped_entry_too_large",
+            DropReason::RecordTooLarge => "dropped_record_too_large",
+            DropReason::BelowMinSeverity => "dropped_below_min_severity",
+            DropReason::Archived => "dropped_archived",
+            DropReason::Excluded => "dropped_excluded",
+            DropReason::NotIncluded => "dropped_not_included",
         }
     }
 }
 
-/// Counters for one invocation, object or replay.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Stats {
-    /// Records read from the event or objects.
-    pub records_in: u64,
-    /// Entries the intake accepted (or, in a dry run, written to stdout).
-    pub entries_sent: u64,
-    /// Entries that could not be delivered (the run fails).
-    pub entries_failed: u64,
-    /// Records dropped on purpose, by [`DropReason`] index.
-    pub dropped: [u64; DropReason::ALL.len()],
-    /// Entries sent with their largest strings shortened to fit the 1 MB entry limit.
-    pub truncated: u64,
-    /// Records that were not valid JSON and were sent as a plain `message`.
-    pub invalid_json: u64,
-    /// Entries sent with a date clamped into the intake's window.
-    pub clamped_dates: u64,
-    /// Request bodies built.
-    pub batches: u64,
-    /// Uncompressed body bytes.
-    pub bytes_raw: u64,
-    /// Body bytes after compression.
-    pub bytes_compressed: u64,
-    /// Intake requests retried.
-    pub retries: u64,
-    /// S3 objects read.
-    pub objects: u64,
-    /// S3 objects skipped on purpose (CloudTrail digests).
-    pub objects_skipped: u64,
-    /// S3 objects that could not be read to the end.
-    pub objects_failed: u64,
-    /// Notification records ignored on purpose (not ObjectCreated, S3 test events).
-    pub notifications_ignored: u64,
+/// One counter as the summary line and the metrics show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counter {
+    /// Name in the summary line (`records_in`).
+    pub(crate) name: &'static str,
+    /// CloudWatch metric name (`RecordsIn`).
+    pub(crate) metric: &'static str,
+    /// CloudWatch unit.
+    pub(crate) unit: &'static str,
+    /// Value.
+    pub(crate) value: u64,
+    /// Left out of the summary line while zero (the per-reason drop counters).
+    pub(crate) summary_if_zero: bool,
+}
+
+/// Declares the counters once: the struct fields, `merge` and the ordered list behind the
+/// summary line and the metrics. `before_drops` come before the drop counters in the summary,
+/// `after_drops` after them.
+macro_rules! counters {
+    (
+        before_drops { $( $(#[$b_doc:meta])* $b_field:ident => $b_metric:literal, $b_unit:literal; )* }
+        after_drops { $( $(#[$a_doc:meta])* $a_field:ident => $a_metric:literal, $a_unit:literal; )* }
+    ) => {
+        /// Counters for one invocation, object or replay.
+        #[derive(Debug, Default, Clone, PartialEq, Eq)]
+        pub struct Stats {
+            $( $(#[$b_doc])* pub $b_field: u64, )*
+            $( $(#[$a_doc])* pub $a_field: u64, )*
+            /// Records dropped on purpose, by [`DropReason`] index.
+            pub(crate) dropped: [u64; DropReason::ALL.len()],
+        }
+
+        impl Stats {
+            /// Adds `other` into `self`.
+            pub fn merge(&mut self, other: &Stats) {
+                $( self.$b_field += other.$b_field; )*
+                $( self.$a_field += other.$a_field; )*
+                for (mine, theirs) in self.dropped.iter_mut().zip(other.dropped) {
+                    *mine += theirs;
+                }
+            }
+
+            /// Every counter in summary order: the leading ones, `dropped` (the total), one per
+            /// drop reason, then the others.
+            pub(crate) fn counters(&self) -> Vec<Counter> {
+                let mut all = vec![
+                    $( Counter { name: stringify!($b_field), metric: $b_metric, unit: $b_unit, value: self.$b_field, summary_if_zero: true }, )*
+                    Counter { name: "dropped", metric: "Dropped", unit: "Count", value: self.dropped_total(), summary_if_zero: true },
+                ];
+                all.extend(DropReason::ALL.iter().map(|reason| Counter {
+                    name: reason.name(),
+                    metric: reason.metric_name(),
+                    unit: "Count",
+                    value: self.dropped_for(*reason),
+                    summary_if_zero: false,
+                }));
+                all.extend([
+                    $( Counter { name: stringify!($a_field), metric: $a_metric, unit: $a_unit, value: self.$a_field, summary_if_zero: true }, )*
+                ]);
+                all
+            }
+        }
+    };
+}
+
+counters! {
+    before_drops {
+        /// Records read from the event or objects.
+        records_in => "RecordsIn", "Count";
+        /// Entries the intake accepted (or, in a dry run, written to stdout).
+        entries_sent => "EntriesSent", "Count";
+        /// Entries that could not be delivered (the run fails).
+        entries_failed => "EntriesFailed", "Count";
+    }
+    after_drops {
+        /// Entries sent with their largest strings shortened to fit the 1 MB entry limit.
+        truncated => "Truncated", "Count";
+        /// Records that were not valid JSON and were sent as a plain `message`.
+        invalid_json => "InvalidJson", "Count";
+        /// Entries sent with a date clamped into the intake's window.
+        clamped_dates => "ClampedDates", "Count";
+        /// Request bodies built.
+        batches => "Batches", "Count";
+        /// Uncompressed body bytes.
+        bytes_raw => "BytesRaw", "Bytes";
+        /// Body bytes after compression.
+        bytes_compressed => "BytesCompressed", "Bytes";
+        /// Intake requests retried.
+        retries => "Retries", "Count";
+        /// S3 objects read.
+        objects => "Objects", "Count";
+        /// S3 objects skipped on purpose (CloudTrail digests).
+        objects_skipped => "ObjectsSkipped", "Count";
+        /// S3 objects that could not be read to the end.
+        objects_failed => "ObjectsFailed", "Count";
+        /// Notification records ignored on purpose (not ObjectCreated, S3 test events).
+        notifications_ignored => "NotificationsIgnored", "Count";
+    }
 }
 
 impl Stats {
     /// Counts one record dropped for `reason`.
-    pub fn drop_record(&mut self, reason: DropReason) {
+    pub(crate) fn drop_record(&mut self, reason: DropReason) {
         self.dropped[reason as usize] += 1;
     }
 
@@ -108,65 +173,22 @@ impl Stats {
         self.dropped.iter().sum()
     }
 
-    /// Whether every record was sent or dropped on purpose.
+    /// Whether every record was sent, failed or dropped on purpose.
     pub fn balanced(&self) -> bool {
         self.records_in == self.entries_sent + self.entries_failed + self.dropped_total()
-    }
-
-    /// Adds `other` into `self`.
-    pub fn merge(&mut self, other: &Stats) {
-        self.records_in += other.records_in;
-        self.entries_sent += other.entries_sent;
-        self.entries_failed += other.entries_failed;
-        for (mine, theirs) in self.dropped.iter_mut().zip(other.dropped) {
-            *mine += theirs;
-        }
-        self.truncated += other.truncated;
-        self.invalid_json += other.invalid_json;
-        self.clamped_dates += other.clamped_dates;
-        self.batches += other.batches;
-        self.bytes_raw += other.bytes_raw;
-        self.bytes_compressed += other.bytes_compressed;
-        self.retries += other.retries;
-        self.objects += other.objects;
-        self.objects_skipped += other.objects_skipped;
-        self.objects_failed += other.objects_failed;
-        self.notifications_ignored += other.notifications_ignored;
     }
 }
 
 impl fmt::Display for Stats {
-    /// The summary line: `records_in=… entries_sent=… dropped=… (reason=…) …`.
+    /// The summary line: `records_in=… entries_sent=… entries_failed=… dropped=…`, then
+    /// `dropped_<reason>=…` for each reason that occurred, then the other counters.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "records_in={} entries_sent={} entries_failed={} dropped={}",
-            self.records_in,
-            self.entries_sent,
-            self.entries_failed,
-            self.dropped_total()
-        )?;
-        for reason in DropReason::ALL {
-            let n = self.dropped_for(reason);
-            if n > 0 {
-                write!(f, " dropped_{}={n}", reason.name())?;
-            }
+        let shown = self.counters().into_iter().filter(|c| c.value != 0 || c.summary_if_zero);
+        for (i, counter) in shown.enumerate() {
+            let separator = if i == 0 { "" } else { " " };
+            write!(f, "{separator}{}={}", counter.name, counter.value)?;
         }
-        write!(
-            f,
-            " truncated={} invalid_json={} clamped_dates={} batches={} bytes_raw={} bytes_compressed={} retries={} objects={} objects_skipped={} objects_failed={} notifications_ignored={}",
-            self.truncated,
-            self.invalid_json,
-            self.clamped_dates,
-            self.batches,
-            self.bytes_raw,
-            self.bytes_compressed,
-            self.retries,
-            self.objects,
-            self.objects_skipped,
-            self.objects_failed,
-            self.notifications_ignored
-        )
+        Ok(())
     }
 }
 
@@ -185,7 +207,21 @@ mod tests {
         b.merge(&a);
         assert_eq!(b.records_in, 6);
         assert_eq!(b.dropped_for(DropReason::EntryTooLarge), 2);
-        let line = b.to_string();
-        assert!(line.starts_with("records_in=6 entries_sent=2 entries_failed=2 dropped=2 dropped_entry_too_large=2 "));
+        assert_eq!(
+            b.to_string(),
+            "records_in=6 entries_sent=2 entries_failed=2 dropped=2 dropped_entry_too_large=2 truncated=0 \
+             invalid_json=0 clamped_dates=0 batches=0 bytes_raw=0 bytes_compressed=0 retries=0 objects=0 \
+             objects_skipped=0 objects_failed=0 notifications_ignored=0"
+        );
+    }
+
+    #[test]
+    fn every_counter_is_listed_once() {
+        let counters = Stats::default().counters();
+        let mut names: Vec<&str> = counters.iter().map(|c| c.metric).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), counters.len());
+        assert_eq!(counters.len(), 21);
     }
 }

@@ -39,11 +39,6 @@ impl Clock {
         Self { now_text, earliest: now - MAX_PAST + WINDOW_MARGIN, latest: now + MAX_FUTURE - WINDOW_MARGIN }
     }
 
-    /// The processing time as RFC 3339 text.
-    pub fn now_text(&self) -> &str {
-        &self.now_text
-    }
-
     /// Decides the log date for a record dated `original` (RFC 3339), if any.
     pub fn log_date<'a>(&'a self, original: Option<&'a str>) -> LogDate<'a> {
         let Some(original) = original else {

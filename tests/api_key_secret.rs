@@ -8,11 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use security_log_forwarder::api_key::ApiKey;
-use security_log_forwarder::config::{ApiKeySource, Config};
+use security_log_forwarder::api_key::ApiKeySource;
+use security_log_forwarder::aws_sdk::SharedSdkConfig;
+use security_log_forwarder::config::Config;
 use security_log_forwarder::deadline::Deadline;
-use security_log_forwarder::forwarder::Forwarder;
-use security_log_forwarder::intake::http::HttpIntake;
-use security_log_forwarder::source::s3_store::S3Store;
+use security_log_forwarder::intake::HttpIntake;
+use security_log_forwarder::pipeline::Forwarder;
+use security_log_forwarder::source::S3Store;
 use support::intake::TestIntake;
 use support::moto;
 
@@ -32,7 +34,7 @@ async fn plain_and_json_secrets() {
         ("slf-json-camel", r#"{"apiKey":"jsonkey3"}"#, "jsonkey3"),
     ] {
         let arn = create_secret(name, value).await;
-        let key = ApiKey::resolve(&ApiKeySource::Secret(arn)).await.unwrap().unwrap();
+        let key = ApiKey::resolve(&ApiKeySource::Secret(arn), &SharedSdkConfig::from_env()).await.unwrap().unwrap();
         assert_eq!(&*key.current(), expected, "{name}");
     }
 }
@@ -40,10 +42,11 @@ async fn plain_and_json_secrets() {
 #[tokio::test]
 async fn missing_or_empty_secrets_are_clear_errors() {
     let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slf-does-not-exist-AbCdEf";
-    let err = ApiKey::resolve(&ApiKeySource::Secret(arn.into())).await.unwrap_err().to_string();
+    let err =
+        ApiKey::resolve(&ApiKeySource::Secret(arn.into()), &SharedSdkConfig::from_env()).await.unwrap_err().to_string();
     assert!(err.contains(arn), "{err}");
     let arn = create_secret("slf-wrong-field", r#"{"key":"x"}"#).await;
-    let err = ApiKey::resolve(&ApiKeySource::Secret(arn)).await.unwrap_err().to_string();
+    let err = ApiKey::resolve(&ApiKeySource::Secret(arn), &SharedSdkConfig::from_env()).await.unwrap_err().to_string();
     assert!(err.contains("api_key"), "{err}");
 }
 
@@ -53,8 +56,9 @@ async fn a_rotated_key_is_reread_once_after_a_403() {
     let intake = TestIntake::start("old-key-0001").await;
     let env: HashMap<&str, String> = [("DD_API_KEY_SECRET_ARN", arn.clone()), ("DD_URL", intake.url())].into();
     let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let key = ApiKey::resolve(&config.api_key).await.unwrap().unwrap();
-    let forwarder = Forwarder::new(config.clone(), HttpIntake::new(&config, Arc::new(key)).unwrap(), S3Store::lazy());
+    let key = ApiKey::resolve(&config.api_key, &SharedSdkConfig::from_env()).await.unwrap().unwrap();
+    let forwarder =
+        Forwarder::new(config.forwarder, HttpIntake::new(&config.intake, Arc::new(key)).unwrap(), S3Store::lazy());
 
     // Rotation: the secret and the intake move to a new key.
     moto::secrets().await.put_secret_value().secret_id(&arn).secret_string("new-key-0002").send().await.unwrap();
@@ -70,6 +74,6 @@ async fn a_rotated_key_is_reread_once_after_a_403() {
     // A key that stays wrong is reported, not retried forever.
     intake.set_expected_key("something-else");
     let outcome = forwarder.handle(&event, Deadline::none()).await;
-    assert_eq!(outcome.error.as_ref().unwrap().error_type(), "ApiKeyRejected");
+    assert_eq!(outcome.error.as_ref().unwrap().error_type().as_str(), "ApiKeyRejected");
     assert_eq!(intake.requests().len(), 3);
 }

@@ -7,18 +7,16 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use security_log_forwarder::api_key::ApiKey;
-use security_log_forwarder::config::Config;
 use security_log_forwarder::deadline::Deadline;
-use security_log_forwarder::forwarder::{Forwarder, ObjectReport, Outcome};
-use security_log_forwarder::intake::http::HttpIntake;
-use security_log_forwarder::source::object_kind::ObjectKind;
-use security_log_forwarder::source::s3_store::S3Store;
+use security_log_forwarder::intake::HttpIntake;
+use security_log_forwarder::pipeline::{Forwarder, ObjectReport, Outcome};
+use security_log_forwarder::source::ObjectKind;
+use security_log_forwarder::source::S3Store;
 use security_log_forwarder::stats::{DropReason, Stats};
 use support::intake::TestIntake;
+use support::s3_name;
 
 const KEY: &str = "bad-input-key";
 const LIMIT: Duration = Duration::from_secs(60);
@@ -27,12 +25,8 @@ fn corpus(dir: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input").join(dir)
 }
 
-fn forwarder(intake: &TestIntake, vars: &[(&str, &str)]) -> Arc<Forwarder<HttpIntake, S3Store>> {
-    let mut env: HashMap<String, String> =
-        HashMap::from([("DD_API_KEY".into(), KEY.into()), ("DD_URL".into(), intake.url())]);
-    env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    Forwarder::new(config.clone(), HttpIntake::new(&config, Arc::new(ApiKey::fixed(KEY))).unwrap(), S3Store::lazy())
+fn forwarder(intake: &TestIntake, vars: &[(&str, &str)]) -> Forwarder<HttpIntake, S3Store> {
+    support::forwarder(&intake.url(), KEY, vars)
 }
 
 /// Nothing the intake would truncate or drop silently; a refused body only when the run
@@ -48,7 +42,7 @@ async fn invoke(intake: &TestIntake, event: &[u8]) -> Outcome {
     let f = forwarder(intake, &[]);
     let outcome = tokio::time::timeout(LIMIT, f.handle(event, Deadline::none())).await.expect("hung");
     assert!(outcome.stats.balanced(), "{}", outcome.stats);
-    check_intake(intake, outcome.error.as_ref().is_some_and(|e| e.error_type() == "IntakeRejected"));
+    check_intake(intake, outcome.error.as_ref().is_some_and(|e| e.error_type().as_str() == "IntakeRejected"));
     outcome
 }
 
@@ -56,18 +50,15 @@ async fn read(intake: &TestIntake, name: &str, body: Vec<u8>, vars: &[(&str, &st
     let f = forwarder(intake, vars);
     let kind = ObjectKind::of_key(name);
     let reader = Box::new(std::io::Cursor::new(body));
-    let report =
-        tokio::time::timeout(LIMIT, f.forward_reader(reader, kind, "bad".into(), name.into(), Deadline::none()))
-            .await
-            .expect("hung");
+    let report = tokio::time::timeout(LIMIT, f.forward_reader(reader, kind, s3_name("bad", name), Deadline::none()))
+        .await
+        .expect("hung");
     assert!(report.stats.balanced(), "{name}: {}", report.stats);
     check_intake(intake, false);
     report
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
-    support::moto::gzip(data)
-}
+use support::gzip;
 
 #[tokio::test]
 async fn hostile_events() {
@@ -99,7 +90,7 @@ async fn hostile_events() {
         match (want, &outcome.error) {
             (Ok(sent), None) => assert_eq!(outcome.stats.entries_sent, *sent, "{name}"),
             (Err(kind), Some(err)) => {
-                assert_eq!(err.error_type(), *kind, "{name}: {err}");
+                assert_eq!(err.error_type().as_str(), *kind, "{name}: {err}");
                 assert!(!err.to_string().is_empty());
             }
             (want, got) => panic!("{name}: expected {want:?}, got {got:?}"),
@@ -166,7 +157,7 @@ async fn hostile_objects() {
     let name = "123456789012_CloudTrail_us-east-1_20261124T1200Z_RecordsNotArray0.json";
     let intake = TestIntake::start(KEY).await;
     let r = read(&intake, name, gzip(&object(name)), &[]).await;
-    assert!(r.error.unwrap().to_string().contains("\"Records\" is not an array"));
+    assert!(r.error.unwrap().describe().contains("\"Records\" is not an array"));
 
     // Duplicate keys, a raw NUL, a number and a string among the records: forwarded as plain
     // messages and counted as invalid JSON, the valid record as a CloudTrail log.
@@ -194,7 +185,7 @@ async fn hostile_objects() {
     let bomb = encoder.finish().unwrap();
     let intake = TestIntake::start(KEY).await;
     let r = read(&intake, "logs/bomb.log.gz", bomb, &[("DD_MAX_OBJECT_SIZE_MB", "64")]).await;
-    assert!(r.error.unwrap().to_string().contains("more than 64 MiB (DD_MAX_OBJECT_SIZE_MB)"));
+    assert!(r.error.unwrap().describe().contains("more than 64 MiB (DD_MAX_OBJECT_SIZE_MB)"));
 
     // Generated: a 5 MB JSON line in a findings export → shrunk to fit, marked truncated.
     let line = format!(

@@ -4,16 +4,13 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use security_log_forwarder::config::Config;
 use security_log_forwarder::deadline::Deadline;
-use security_log_forwarder::forwarder::{Forwarder, Outcome};
-use security_log_forwarder::intake::http::HttpIntake;
-use security_log_forwarder::source::object_kind::ObjectKind;
-use security_log_forwarder::source::s3_store::S3Store;
+use security_log_forwarder::intake::HttpIntake;
+use security_log_forwarder::pipeline::{Forwarder, ObjectName, Outcome};
+use security_log_forwarder::source::ObjectKind;
+use security_log_forwarder::source::S3Store;
 use support::intake::{Step, TestIntake};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -38,20 +35,14 @@ fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap()
 }
 
-fn forwarder(intake: &TestIntake, extra: &[(&str, &str)]) -> Arc<Forwarder<HttpIntake, S3Store>> {
+fn forwarder(intake: &TestIntake, extra: &[(&str, &str)]) -> Forwarder<HttpIntake, S3Store> {
     forwarder_at(&intake.url(), extra)
 }
 
-fn forwarder_at(url: &str, extra: &[(&str, &str)]) -> Arc<Forwarder<HttpIntake, S3Store>> {
-    let mut env: HashMap<String, String> = [("DD_API_KEY", KEY), ("DD_URL", url), ("DD_TAGS", "env:test")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let key = security_log_forwarder::api_key::ApiKey::fixed(KEY);
-    let intake = HttpIntake::new(&config, Arc::new(key)).unwrap();
-    Forwarder::new(config, intake, S3Store::lazy())
+fn forwarder_at(url: &str, extra: &[(&str, &str)]) -> Forwarder<HttpIntake, S3Store> {
+    let mut vars = vec![("DD_TAGS", "env:test")];
+    vars.extend_from_slice(extra);
+    support::forwarder(url, KEY, &vars)
 }
 
 async fn send_finding(intake: &TestIntake, extra: &[(&str, &str)]) -> Outcome {
@@ -75,8 +66,7 @@ async fn send_cloudtrail(intake: &TestIntake, records: usize, extra: &[(&str, &s
         .forward_reader(
             Box::new(std::io::Cursor::new(cloudtrail_file(records))),
             ObjectKind::CloudTrail,
-            "b".into(),
-            "k".into(),
+            ObjectName::S3 { bucket: "b".into(), key: "k".into() },
             Deadline::none(),
         )
         .await;
@@ -172,7 +162,7 @@ async fn a_single_entry_refused_as_too_large_fails_the_run() {
     let intake = TestIntake::start(KEY).await;
     intake.script([Step::Status(413)]);
     let outcome = send_finding(&intake, &[]).await;
-    assert_eq!(outcome.error.as_ref().unwrap().error_type(), "IntakeRejected");
+    assert_eq!(outcome.error.as_ref().unwrap().error_type().as_str(), "IntakeRejected");
     assert_eq!(outcome.stats.entries_failed, 1);
     assert_balanced(&outcome);
 }
@@ -183,8 +173,8 @@ async fn a_400_is_not_retried_and_fails_the_run() {
     intake.script([Step::Status(400)]);
     let outcome = send_cloudtrail(&intake, 3, &[]).await;
     let err = outcome.error.as_ref().unwrap();
-    assert_eq!(err.error_type(), "IntakeRejected");
-    assert!(err.to_string().contains("HTTP 400"), "{err}");
+    assert_eq!(err.error_type().as_str(), "IntakeRejected");
+    assert!(err.describe().contains("HTTP 400"), "{err}");
     assert_eq!(intake.requests().len(), 1);
     assert_eq!(outcome.stats.entries_failed, 3);
     assert_balanced(&outcome);
@@ -195,9 +185,9 @@ async fn a_rejected_key_is_a_clear_error_and_never_leaks() {
     let intake = TestIntake::start("another-key").await;
     let outcome = send_finding(&intake, &[]).await;
     let err = outcome.error.as_ref().unwrap();
-    assert_eq!(err.error_type(), "ApiKeyRejected");
-    assert!(err.to_string().contains("HTTP 403"));
-    assert!(!err.to_string().contains(KEY));
+    assert_eq!(err.error_type().as_str(), "ApiKeyRejected");
+    assert!(err.describe().contains("HTTP 403"));
+    assert!(!err.describe().contains(KEY));
     assert!(!outcome.stats.to_string().contains(KEY));
     assert_eq!(intake.requests().len(), 1, "a fixed key is not retried");
     assert_eq!(outcome.stats.entries_failed, 1);
@@ -222,8 +212,8 @@ async fn a_dead_intake_ends_the_run_in_bounded_time() {
     let event = finding_event(5.0, &now_rfc3339(), "t");
     let outcome = forwarder_at(&url, &[("DD_MAX_ATTEMPTS", "3")]).handle(&event, Deadline::none()).await;
     let err = outcome.error.as_ref().unwrap();
-    assert_eq!(err.error_type(), "IntakeUnavailable");
-    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+    assert_eq!(err.error_type().as_str(), "IntakeUnavailable");
+    assert!(err.describe().contains("after 3 attempts"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(outcome.stats.entries_sent, 0);
     assert_eq!(outcome.stats.entries_failed, 1);
@@ -237,7 +227,7 @@ async fn retries_stop_before_the_deadline() {
     let event = finding_event(5.0, &now_rfc3339(), "t");
     let deadline = Deadline::at(Instant::now() + Duration::from_millis(2500));
     let outcome = forwarder(&intake, &[("DD_MAX_ATTEMPTS", "100")]).handle(&event, deadline).await;
-    assert_eq!(outcome.error.as_ref().unwrap().error_type(), "DeadlineExceeded");
+    assert_eq!(outcome.error.as_ref().unwrap().error_type().as_str(), "DeadlineExceeded");
     assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
     assert_eq!(outcome.stats.entries_failed, 1);
 }

@@ -4,37 +4,28 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use security_log_forwarder::api_key::ApiKey;
-use security_log_forwarder::config::Config;
 use security_log_forwarder::deadline::Deadline;
-use security_log_forwarder::forwarder::{Forwarder, ObjectReport};
-use security_log_forwarder::intake::http::HttpIntake;
-use security_log_forwarder::source::object_kind::ObjectKind;
-use security_log_forwarder::source::s3_store::S3Store;
+use security_log_forwarder::intake::HttpIntake;
+use security_log_forwarder::pipeline::{Forwarder, ObjectReport};
+use security_log_forwarder::source::ObjectKind;
+use security_log_forwarder::source::S3Store;
 use security_log_forwarder::stats::DropReason;
 use support::intake::TestIntake;
+use support::s3_name;
 
 const KEY: &str = "rules-key";
 
-fn forwarder(intake: &TestIntake, vars: &[(&str, &str)]) -> Arc<Forwarder<HttpIntake, S3Store>> {
-    let mut env: HashMap<String, String> =
-        HashMap::from([("DD_API_KEY".into(), KEY.into()), ("DD_URL".into(), intake.url())]);
-    env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let intake = HttpIntake::new(&config, Arc::new(ApiKey::fixed(KEY))).unwrap();
-    Forwarder::new(config, intake, S3Store::lazy())
+fn forwarder(intake: &TestIntake, vars: &[(&str, &str)]) -> Forwarder<HttpIntake, S3Store> {
+    support::forwarder(&intake.url(), KEY, vars)
 }
 
 fn event(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-async fn read(forwarder: &Arc<Forwarder<HttpIntake, S3Store>>, kind: ObjectKind, body: String) -> ObjectReport {
+async fn read(forwarder: &Forwarder<HttpIntake, S3Store>, kind: ObjectKind, body: String) -> ObjectReport {
     let reader = Box::new(std::io::Cursor::new(body.into_bytes()));
-    let report = forwarder.forward_reader(reader, kind, "bucket".into(), "key".into(), Deadline::none()).await;
+    let report = forwarder.forward_reader(reader, kind, s3_name("bucket", "key"), Deadline::none()).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     assert!(report.stats.balanced(), "{}", report.stats);
     report

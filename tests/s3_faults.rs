@@ -4,27 +4,18 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use security_log_forwarder::api_key::ApiKey;
-use security_log_forwarder::config::Config;
 use security_log_forwarder::deadline::Deadline;
-use security_log_forwarder::forwarder::{Forwarder, Outcome};
-use security_log_forwarder::intake::http::HttpIntake;
-use security_log_forwarder::source::s3_store::S3Store;
+use security_log_forwarder::intake::HttpIntake;
+use security_log_forwarder::pipeline::{Forwarder, Outcome};
+use security_log_forwarder::source::S3Store;
 use support::intake::{Step, TestIntake};
 use support::moto;
 use support::s3_proxy::S3Proxy;
 
 const KEY: &str = "s3-faults-key";
 
-fn forwarder(intake: &TestIntake, store: S3Store, vars: &[(&str, &str)]) -> Arc<Forwarder<HttpIntake, S3Store>> {
-    let mut env: HashMap<String, String> =
-        HashMap::from([("DD_API_KEY".into(), KEY.into()), ("DD_URL".into(), intake.url())]);
-    env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    Forwarder::new(config.clone(), HttpIntake::new(&config, Arc::new(ApiKey::fixed(KEY))).unwrap(), store)
+fn forwarder(intake: &TestIntake, store: S3Store, vars: &[(&str, &str)]) -> Forwarder<HttpIntake, S3Store> {
+    support::forwarder_with_store(&intake.url(), KEY, vars, store)
 }
 
 fn s3_event(bucket: &str, key: &str) -> Vec<u8> {
@@ -51,13 +42,13 @@ async fn access_and_kms_denials_name_the_object_and_the_fix() {
     }
     let outcome = through_proxy("AWSLogs/fault-denied/a.log").await;
     let err = outcome.error.unwrap();
-    assert_eq!(err.error_type(), "ObjectAccessDenied");
-    assert!(err.to_string().contains("s3://slf-faults/AWSLogs/fault-denied/a.log: AccessDenied"), "{err}");
+    assert_eq!(err.error_type().as_str(), "ObjectAccessDenied");
+    assert!(err.describe().contains("s3://slf-faults/AWSLogs/fault-denied/a.log: AccessDenied"), "{err}");
 
     let outcome = through_proxy("AWSLogs/1/GuardDuty/fault-kms/e.jsonl.gz").await;
     let err = outcome.error.unwrap();
-    assert_eq!(err.error_type(), "KmsAccessDenied");
-    assert!(err.to_string().contains("kms:Decrypt"), "{err}");
+    assert_eq!(err.error_type().as_str(), "KmsAccessDenied");
+    assert!(err.describe().contains("kms:Decrypt"), "{err}");
 }
 
 #[tokio::test]
@@ -67,8 +58,8 @@ async fn a_connection_dropped_mid_object_fails_the_object_cleanly() {
     moto::put(&s3, "slf-faults", key, moto::gzip(&moto::cloudtrail_body(5000))).await;
     let outcome = through_proxy(key).await;
     let err = outcome.error.unwrap();
-    assert_eq!(err.error_type(), "ObjectUnreadable");
-    assert!(err.to_string().contains(key), "{err}");
+    assert_eq!(err.error_type().as_str(), "ObjectUnreadable");
+    assert!(err.describe().contains(key), "{err}");
     assert_eq!(outcome.stats.objects_failed, 1);
     // Whatever was read before the drop was delivered and counted.
     assert_eq!(outcome.stats.entries_failed, 0);

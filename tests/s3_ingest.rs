@@ -3,26 +3,18 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use security_log_forwarder::api_key::ApiKey;
-use security_log_forwarder::config::Config;
 use security_log_forwarder::deadline::Deadline;
-use security_log_forwarder::forwarder::{Forwarder, Outcome};
-use security_log_forwarder::intake::http::HttpIntake;
-use security_log_forwarder::source::s3_store::S3Store;
+use security_log_forwarder::intake::HttpIntake;
+use security_log_forwarder::pipeline::{Forwarder, Outcome};
+use security_log_forwarder::source::S3Store;
 use support::intake::TestIntake;
 use support::moto;
 
 const KEY: &str = "s3-test-key";
 use support::moto::{EXPORT_KEY, TRAIL_KEY, seed_sample_objects};
 
-fn forwarder(intake: &TestIntake) -> Arc<Forwarder<HttpIntake, S3Store>> {
-    let env: HashMap<&str, String> = [("DD_API_KEY", KEY.to_string()), ("DD_URL", intake.url())].into();
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let intake = HttpIntake::new(&config, Arc::new(ApiKey::fixed(KEY))).unwrap();
-    Forwarder::new(config, intake, S3Store::lazy())
+fn forwarder(intake: &TestIntake) -> Forwarder<HttpIntake, S3Store> {
+    support::forwarder(&intake.url(), KEY, &[])
 }
 
 async fn handle(intake: &TestIntake, event: &[u8]) -> Outcome {
@@ -184,8 +176,8 @@ async fn missing_objects_and_truncated_gzip_fail_with_context() {
     let intake = TestIntake::start(KEY).await;
     let outcome = handle(&intake, &s3_event("slf-missing", "no/such+key.log")).await;
     let err = outcome.error.as_ref().unwrap();
-    assert_eq!(err.error_type(), "ObjectNotFound");
-    assert!(err.to_string().contains("s3://slf-missing/no/such key.log"), "{err}");
+    assert_eq!(err.error_type().as_str(), "ObjectNotFound");
+    assert!(err.describe().contains("s3://slf-missing/no/such key.log"), "{err}");
 
     let whole = moto::gzip(&moto::cloudtrail_body(500));
     let trail = "AWSLogs/1/CloudTrail/us-east-1/2026/11/24/123456789012_CloudTrail_us-east-1_20261124T1300Z_Truncated0000000.json.gz";
@@ -193,8 +185,8 @@ async fn missing_objects_and_truncated_gzip_fail_with_context() {
     let intake = TestIntake::start(KEY).await;
     let outcome = handle(&intake, &s3_event("slf-missing", trail)).await;
     let err = outcome.error.as_ref().unwrap();
-    assert_eq!(err.error_type(), "ObjectUnreadable");
-    assert!(err.to_string().contains(trail), "{err}");
+    assert_eq!(err.error_type().as_str(), "ObjectUnreadable");
+    assert!(err.describe().contains(trail), "{err}");
     assert_eq!(outcome.stats.objects_failed, 1);
 }
 

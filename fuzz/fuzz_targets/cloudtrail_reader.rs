@@ -12,11 +12,8 @@ mod common;
 use std::io::BufReader;
 
 use libfuzzer_sys::fuzz_target;
-use security_log_forwarder::entry::ObjectOrigin;
-use security_log_forwarder::sink::EntrySink;
-use security_log_forwarder::source::cloudtrail::read_records;
-use security_log_forwarder::source::object_kind::ObjectKind;
-use security_log_forwarder::source::object_reader::{Encoding, sniff};
+use security_log_forwarder::internals::{EntrySink, Encoding, ObjectOrigin, read_records, sniff};
+use security_log_forwarder::source::ObjectKind;
 
 fuzz_target!(|data: &[u8]| {
     if sniff(data) == Encoding::Plain {

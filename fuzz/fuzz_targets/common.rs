@@ -1,13 +1,7 @@
 //! Shared by the fuzz targets: an entry context and the checks every run must pass.
 
-use security_log_forwarder::batch::Batch;
-use security_log_forwarder::config::Tags;
-use security_log_forwarder::entry::rules::Rules;
-use security_log_forwarder::entry::{EntryContext, ObjectOrigin};
-use security_log_forwarder::sink::EntrySink;
-use security_log_forwarder::source::object_kind::ObjectKind;
-use security_log_forwarder::source::object_reader::read_object;
-use security_log_forwarder::timestamp::Clock;
+use security_log_forwarder::internals::{Batch, Clock, EntryContext, EntrySink, ObjectOrigin, Rules, Tags, read_object};
+use security_log_forwarder::source::ObjectKind;
 
 /// The entry context every target uses.
 pub fn context() -> EntryContext {
@@ -17,7 +11,6 @@ pub fn context() -> EntryContext {
         // A fixed time, so that runs are reproducible and two readings compare equal.
         clock: Clock::at(time::macros::datetime!(2026-11-24 12:00 UTC)),
         rules: Rules::default(),
-        max_object_bytes: 64 << 20,
     }
 }
 
@@ -27,7 +20,7 @@ pub fn context() -> EntryContext {
 pub fn read(data: &[u8], kind: ObjectKind) -> (Vec<u8>, String) {
     let ctx = context();
     let mut sink = EntrySink::new(Vec::new());
-    let _ = read_object(data, kind, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink);
+    let _ = read_object(data, kind, 64 << 20, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink);
     check(sink)
 }
 

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use security_log_forwarder::dispatch::{Invocation, dispatch};
+use security_log_forwarder::internals::{Invocation, dispatch};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(Invocation::Objects(n)) = dispatch(data) {

@@ -6,11 +6,10 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use security_log_forwarder::entry::cloudtrail::{RecordSummary, write_record};
-use security_log_forwarder::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
-use security_log_forwarder::entry::rules::Scrubber;
-use security_log_forwarder::entry::ObjectOrigin;
-use security_log_forwarder::json::write_compact;
+use security_log_forwarder::internals::{
+    EnvelopeFallback, FindingBody, FindingSummary, ObjectOrigin, RecordSummary, Scrubber, write_compact, write_finding,
+    write_record,
+};
 
 fn valid(entry: &[u8]) {
     if let Err(e) = serde_json::from_slice::<serde_json::Value>(entry) {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use security_log_forwarder::json_validate::validate;
+use security_log_forwarder::internals::validate;
 
 fn serde_valid(text: &[u8]) -> Result<bool, ()> {
     match serde_json::from_slice::<serde::de::IgnoredAny>(text) {

@@ -9,8 +9,8 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use security_log_forwarder::source::object_kind::ObjectKind;
-use security_log_forwarder::source::object_reader::{Encoding, sniff};
+use security_log_forwarder::internals::{Encoding, sniff};
+use security_log_forwarder::source::ObjectKind;
 
 fuzz_target!(|data: &[u8]| {
     if sniff(data) == Encoding::Plain {

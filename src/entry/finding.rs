@@ -7,8 +7,10 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::rules::Rules;
 use super::{EntryContext, append_members};
 use crate::json::{self, lenient_bool, lenient_f64, lenient_object, lenient_str};
+use crate::stats::DropReason;
 
 /// The finding fields the entry needs, read leniently (a field of an unexpected type is
 /// treated as absent).
@@ -171,20 +173,28 @@ impl<'a> FindingSummary<'a> {
         })
     }
 
-    /// Whether the finding is below `min` (a finding without a readable severity is kept).
-    pub fn below(&self, min: f64) -> bool {
-        self.severity.is_some_and(|severity| severity < min)
+    /// Why `rules` keep this finding out of Datadog, if they do: a severity below
+    /// `GUARDDUTY_MIN_SEVERITY` (a finding without a readable severity is kept), or archived
+    /// with `GUARDDUTY_SKIP_ARCHIVED`.
+    pub(crate) fn dropped_by(&self, rules: &Rules) -> Option<DropReason> {
+        if self.severity.is_some_and(|severity| severity < rules.min_severity) {
+            Some(DropReason::BelowMinSeverity)
+        } else if self.archived && rules.skip_archived {
+            Some(DropReason::Archived)
+        } else {
+            None
+        }
     }
 
     /// The threat purpose: the part of the type before `:` (→ `evt.category`).
-    pub fn threat_purpose(&self) -> Option<&str> {
+    pub(crate) fn threat_purpose(&self) -> Option<&str> {
         self.kind.as_deref().and_then(|k| k.split_once(':')).map(|(purpose, _)| purpose)
     }
 }
 
 /// Datadog status and GuardDuty level for a severity: Critical 9.0–10.0 → `critical`,
 /// High 7.0–8.9 → `error`, Medium 4.0–6.9 → `warn`, Low below 4.0 → `info`.
-pub fn severity_level(severity: f64) -> (&'static str, &'static str) {
+pub(crate) fn severity_level(severity: f64) -> (&'static str, &'static str) {
     if severity >= 9.0 {
         ("critical", "critical")
     } else if severity >= 7.0 {

@@ -4,31 +4,52 @@
 //!
 //! The layout of each kind is documented in the README ("Log entry layout").
 
-pub mod cloudtrail;
-pub mod finding;
-pub mod plain;
-pub mod rules;
+pub(crate) mod cloudtrail;
+pub(crate) mod finding;
+pub(crate) mod plain;
+pub(crate) mod rules;
 mod shrink;
+pub(crate) mod tags;
 
-use crate::config::Tags;
 use crate::json;
 use crate::limits::MAX_ENTRY_BYTES;
 use crate::stats::{DropReason, Stats};
 use crate::timestamp::{Clock, LogDate};
 
-/// What every entry builder needs: shared tags, overrides and the clock.
+/// What users configure about entries.
+#[derive(Debug, Clone)]
+pub struct EntrySettings {
+    /// `DD_TAGS` and our own tags.
+    pub tags: tags::Tags,
+    /// `DD_SOURCE`.
+    pub source_override: Option<String>,
+    /// Severity threshold, archived findings, include/exclude patterns, scrubbing.
+    pub rules: rules::Rules,
+}
+
+/// What every entry builder needs: the settings and the clock.
 #[derive(Debug, Clone)]
 pub struct EntryContext {
     /// `DD_TAGS` and our own tags.
-    pub tags: Tags,
+    pub tags: tags::Tags,
     /// `DD_SOURCE`.
     pub source_override: Option<String>,
     /// Processing time and the intake's date window.
     pub clock: Clock,
     /// Severity threshold, archived findings, include/exclude patterns, scrubbing.
     pub rules: rules::Rules,
-    /// Largest decompressed size read from one object (`DD_MAX_OBJECT_SIZE_MB`).
-    pub max_object_bytes: u64,
+}
+
+impl EntryContext {
+    /// A context for entries built now (or at `clock`'s time).
+    pub(crate) fn new(settings: &EntrySettings, clock: Clock) -> Self {
+        Self {
+            tags: settings.tags.clone(),
+            source_override: settings.source_override.clone(),
+            clock,
+            rules: settings.rules.clone(),
+        }
+    }
 }
 
 /// The S3 object a record came from (added as `aws.s3.bucket` / `aws.s3.key`).
@@ -110,7 +131,7 @@ fn append_members(out: &mut Vec<u8>, compact_object: &[u8]) {
 
 /// Outcome of fitting a built entry into the 1 MB limit.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Fit {
+pub(crate) enum Fit {
     /// The entry fits as built.
     Fits,
     /// The entry was shrunk (largest strings cut, `"truncated":true` added) and fits.
@@ -121,7 +142,7 @@ pub enum Fit {
 
 /// Makes sure `entry` is at most [`MAX_ENTRY_BYTES`], shrinking it in place if needed, and
 /// counts the outcome in `stats`.
-pub fn fit_entry(entry: &mut Vec<u8>, stats: &mut Stats) -> Fit {
+pub(crate) fn fit_entry(entry: &mut Vec<u8>, stats: &mut Stats) -> Fit {
     if entry.len() <= MAX_ENTRY_BYTES {
         return Fit::Fits;
     }
@@ -145,18 +166,20 @@ pub(crate) mod test_support {
     use time::macros::datetime;
 
     /// A context with fixed tags and a clock at 2026-11-24T12:00:00Z.
-    pub fn context() -> EntryContext {
+    pub(crate) fn context() -> EntryContext {
         EntryContext {
-            tags: Tags { common_json: "env:test,forwardername:fwd,forwarder_version:0.1.0".into(), service: None },
+            tags: tags::Tags {
+                common_json: "env:test,forwardername:fwd,forwarder_version:0.1.0".into(),
+                service: None,
+            },
             source_override: None,
             clock: Clock::at(datetime!(2026-11-24 12:00 UTC)),
             rules: rules::Rules::default(),
-            max_object_bytes: u64::MAX,
         }
     }
 
     /// Parses a built entry.
-    pub fn parse(entry: &[u8]) -> serde_json::Value {
+    pub(crate) fn parse(entry: &[u8]) -> serde_json::Value {
         serde_json::from_slice(entry)
             .unwrap_or_else(|e| panic!("invalid entry {e}: {}", String::from_utf8_lossy(entry)))
     }

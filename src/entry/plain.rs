@@ -5,7 +5,7 @@ use super::{EntryContext, ObjectOrigin, write_origin};
 use crate::json;
 
 /// Writes an entry whose `message` is `text` (invalid UTF-8 is replaced).
-pub fn write_message(
+pub(crate) fn write_message(
     out: &mut Vec<u8>,
     ctx: &EntryContext,
     source: &str,

@@ -12,11 +12,11 @@ use crate::json;
 use crate::stats::DropReason;
 
 /// Replacement for IPv4 addresses (as the Datadog Forwarder writes it).
-pub const IPV4_MASK: &str = "xxx.xxx.xxx.xxx";
+pub(crate) const IPV4_MASK: &str = "xxx.xxx.xxx.xxx";
 /// Replacement for IPv6 addresses.
-pub const IPV6_MASK: &str = "xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx";
+pub(crate) const IPV6_MASK: &str = "xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx";
 /// Replacement for e-mail addresses (as the Datadog Forwarder writes it).
-pub const EMAIL_MASK: &str = "xxxxx@xxxxx.com";
+pub(crate) const EMAIL_MASK: &str = "xxxxx@xxxxx.com";
 
 /// The per-entry rules.
 #[derive(Debug, Clone, Default)]

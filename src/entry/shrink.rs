@@ -10,7 +10,7 @@ const SLACK: usize = 64;
 
 /// Returns a version of `entry` of at most `max` bytes, or `None` if cutting strings cannot
 /// get it there.
-pub fn shrink(entry: &[u8], max: usize) -> Option<Vec<u8>> {
+pub(super) fn shrink(entry: &[u8], max: usize) -> Option<Vec<u8>> {
     let mut value: Value = serde_json::from_slice(entry).ok()?;
     if let Value::Object(map) = &mut value {
         map.insert("truncated".to_owned(), Value::Bool(true));

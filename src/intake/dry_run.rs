@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::sync::Mutex;
 
-use super::{Delivery, Intake, IntakeError};
+use super::{AttemptError, Delivery, Intake, IntakeError};
 use crate::batch::Batch;
 use crate::deadline::Deadline;
 
@@ -46,7 +46,7 @@ impl Intake for DryRunIntake {
             Ok(()) => Delivery { accepted: entries, ..Delivery::default() },
             Err(err) => Delivery {
                 failed: entries,
-                error: Some(IntakeError::Unavailable { attempts: 1, last: format!("writing entries failed: {err}") }),
+                error: Some(IntakeError::Unavailable { attempts: 1, last: AttemptError::Write(err) }),
                 ..Delivery::default()
             },
         }

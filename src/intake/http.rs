@@ -6,13 +6,23 @@ use std::time::Duration;
 
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 
-use super::retry::{Verdict, backoff, parse_retry_after, verdict};
-use super::{Delivery, Intake, IntakeError};
+use super::retry::{RetrySettings, Verdict, backoff, parse_retry_after, verdict};
+use super::{AttemptError, Delivery, Intake, IntakeError};
 use crate::api_key::ApiKey;
 use crate::batch::Batch;
 use crate::compress;
-use crate::config::{Config, NAME, RetrySettings, VERSION};
 use crate::deadline::Deadline;
+use crate::error_chain as chain;
+use crate::{NAME, VERSION};
+
+/// Where and how bodies are sent.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Full intake URL (`…/api/v2/logs`).
+    pub url: String,
+    /// Retry settings.
+    pub retry: RetrySettings,
+}
 
 /// Shortest time worth starting a request in before the deadline.
 const MIN_REQUEST_TIME: Duration = Duration::from_millis(300);
@@ -32,13 +42,13 @@ enum Failure {
 
 impl HttpIntake {
     /// Builds the HTTP client (once, at start-up).
-    pub fn new(config: &Config, key: Arc<ApiKey>) -> Result<Self, reqwest::Error> {
+    pub fn new(settings: &HttpSettings, key: Arc<ApiKey>) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .user_agent(format!("{NAME}/{VERSION}"))
             .connect_timeout(Duration::from_secs(5))
             .pool_idle_timeout(Duration::from_secs(20))
             .build()?;
-        Ok(Self { client, url: config.intake_url.clone(), key, retry: config.retry.clone() })
+        Ok(Self { client, url: settings.url.clone(), key, retry: settings.retry.clone() })
     }
 
     async fn send_with_retries(&self, batch: &Batch, deadline: Deadline, retries: &mut u64) -> Result<(), Failure> {
@@ -51,7 +61,7 @@ impl HttpIntake {
             if timeout < MIN_REQUEST_TIME {
                 return Err(Failure::Failed(IntakeError::Deadline {
                     attempts: attempt - 1,
-                    last: "no time left for a request".into(),
+                    last: AttemptError::NoTimeLeft,
                 }));
             }
             let key = self.key.current();
@@ -88,10 +98,10 @@ impl HttpIntake {
                             }
                             return Err(Failure::Failed(IntakeError::ApiKeyRejected { status }));
                         }
-                        Verdict::Retry => (format!("HTTP {status}"), retry_after),
+                        Verdict::Retry => (AttemptError::Status(status), retry_after),
                     }
                 }
-                Err(err) => (describe(&err), None),
+                Err(err) => (transport(err), None),
             };
             if attempt >= self.retry.max_attempts {
                 return Err(Failure::Failed(IntakeError::Unavailable { attempts: attempt, last }));
@@ -100,28 +110,22 @@ impl HttpIntake {
             if deadline.remaining().is_some_and(|left| wait + MIN_REQUEST_TIME >= left) {
                 return Err(Failure::Failed(IntakeError::Deadline { attempts: attempt, last }));
             }
-            tracing::warn!(attempt, last = %last, wait_ms = wait.as_millis() as u64, "intake request failed; retrying");
+            tracing::warn!(attempt, last = %chain(&last), wait_ms = wait.as_millis() as u64, "intake request failed; retrying");
             tokio::time::sleep(wait).await;
             *retries += 1;
         }
     }
 }
 
-fn describe(err: &reqwest::Error) -> String {
-    let kind = if err.is_timeout() {
+fn transport(source: reqwest::Error) -> AttemptError {
+    let kind = if source.is_timeout() {
         "timeout"
-    } else if err.is_connect() {
+    } else if source.is_connect() {
         "connection failed"
     } else {
         "request failed"
     };
-    let mut detail = String::new();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        detail = cause.to_string();
-        source = cause.source();
-    }
-    if detail.is_empty() { kind.to_owned() } else { format!("{kind}: {detail}") }
+    AttemptError::Transport { kind, source }
 }
 
 impl Intake for HttpIntake {
@@ -143,11 +147,11 @@ impl Intake for HttpIntake {
                         continue;
                     }
                     Ok(None) => IntakeError::Rejected { status: 413, entries: 1 },
-                    Err(err) => IntakeError::Split(err.to_string()),
+                    Err(err) => IntakeError::Split(err),
                 },
                 Err(Failure::Failed(err)) => err,
             };
-            tracing::error!(entries, error = %failure, "entries not delivered");
+            tracing::error!(entries, error = %chain(&failure), "entries not delivered");
             delivery.failed += entries;
             delivery.error.get_or_insert(failure);
         }

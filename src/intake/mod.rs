@@ -2,17 +2,44 @@
 //! retries, behind the [`Intake`] trait (the HTTP intake, or a dry run writing entries to
 //! stdout).
 
-pub mod dry_run;
-pub mod http;
-pub mod retry;
+mod dry_run;
+mod http;
+mod retry;
+
+pub use dry_run::DryRunIntake;
+pub use http::{HttpIntake, HttpSettings};
+pub use retry::RetrySettings;
 
 use std::future::Future;
 
 use crate::batch::Batch;
 use crate::deadline::Deadline;
 
+/// How the last attempt of a request ended, when it did not end with an answer we act on.
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    /// A status that is retried (408, 429, 5xx).
+    #[error("HTTP {0}")]
+    Status(u16),
+    /// No answer: connection refused or reset, timeout, TLS failure.
+    #[error("{kind}")]
+    Transport {
+        /// `timeout`, `connection failed` or `request failed`.
+        kind: &'static str,
+        /// The HTTP client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The deadline left no time for another request.
+    #[error("no time left for a request")]
+    NoTimeLeft,
+    /// Writing entries (dry run) failed.
+    #[error("writing entries failed")]
+    Write(#[source] std::io::Error),
+}
+
 /// Why entries were not delivered.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
     /// 401/403 (after re-reading a rotated key where possible).
     #[error(
@@ -31,40 +58,32 @@ pub enum IntakeError {
         entries: usize,
     },
     /// Transient failures outlasted the attempts allowed.
-    #[error("the Datadog intake is unavailable after {attempts} attempts (last: {last})")]
+    #[error("the Datadog intake is unavailable after {attempts} attempts")]
     Unavailable {
         /// Attempts made.
         attempts: u32,
-        /// Last status or connection error.
-        last: String,
+        /// How the last one ended.
+        #[source]
+        last: AttemptError,
     },
     /// Retrying further would pass the Lambda deadline.
-    #[error("stopped retrying to stay within the Lambda deadline after {attempts} attempts (last: {last})")]
+    #[error("stopped retrying to stay within the Lambda deadline after {attempts} attempts")]
     Deadline {
         /// Attempts made.
         attempts: u32,
-        /// Last status or connection error.
-        last: String,
+        /// How the last one ended.
+        #[source]
+        last: AttemptError,
     },
-    /// A body could not be re-encoded for splitting.
-    #[error("could not split a request body: {0}")]
-    Split(String),
-    /// A body could not be compressed.
-    #[error("could not compress a request body: {0}")]
-    Compress(String),
+    /// A body refused as too large could not be decoded to be split.
+    #[error("could not split a request body the intake refused as too large")]
+    Split(#[source] std::io::Error),
 }
 
 impl IntakeError {
-    /// Short name used as the Lambda `errorType`.
-    pub fn error_type(&self) -> &'static str {
-        match self {
-            Self::ApiKeyRejected { .. } => "ApiKeyRejected",
-            Self::Rejected { .. } => "IntakeRejected",
-            Self::Unavailable { .. } => "IntakeUnavailable",
-            Self::Deadline { .. } => "DeadlineExceeded",
-            Self::Split(_) => "IntakeRejected",
-            Self::Compress(_) => "InternalError",
-        }
+    /// Whether delivery of the remaining bodies should stop (they would fail the same way).
+    pub(crate) fn stops_delivery(&self) -> bool {
+        matches!(self, Self::ApiKeyRejected { .. } | Self::Deadline { .. })
     }
 }
 
@@ -77,8 +96,6 @@ pub struct Delivery {
     pub failed: u64,
     /// Requests retried.
     pub retries: u64,
-    /// Compressed bytes of the body (set by the pipeline, not by the intake).
-    pub bytes_sent: u64,
     /// The first error, if any entry failed.
     pub error: Option<IntakeError>,
 }

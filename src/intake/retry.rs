@@ -2,11 +2,22 @@
 
 use std::time::Duration;
 
-use crate::config::RetrySettings;
+/// Retry and timeout settings for intake requests.
+#[derive(Debug, Clone)]
+pub struct RetrySettings {
+    /// Attempts per request body, first one included.
+    pub max_attempts: u32,
+    /// Timeout of one HTTP request.
+    pub request_timeout: Duration,
+    /// First backoff step; doubles per attempt, full jitter.
+    pub base_backoff: Duration,
+    /// Largest backoff step.
+    pub max_backoff: Duration,
+}
 
 /// The verdict on one response status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// 2xx: delivered.
     Accepted,
     /// 408, 429, 5xx: retry after a backoff.
@@ -20,7 +31,7 @@ pub enum Verdict {
 }
 
 /// Classifies an HTTP status.
-pub fn verdict(status: u16) -> Verdict {
+pub(crate) fn verdict(status: u16) -> Verdict {
     match status {
         200..=299 => Verdict::Accepted,
         408 | 429 | 500..=599 => Verdict::Retry,
@@ -32,14 +43,14 @@ pub fn verdict(status: u16) -> Verdict {
 
 /// Exponential backoff with full jitter: a random wait in `[0, min(max, base·2^attempt)]`,
 /// but at least what the server asked for in `Retry-After`.
-pub fn backoff(settings: &RetrySettings, attempt: u32, retry_after: Option<Duration>) -> Duration {
+pub(crate) fn backoff(settings: &RetrySettings, attempt: u32, retry_after: Option<Duration>) -> Duration {
     let ceiling = settings.base_backoff.saturating_mul(1u32 << attempt.min(16)).min(settings.max_backoff);
     let jittered = ceiling.mul_f64(fastrand::f64());
     jittered.max(retry_after.unwrap_or_default())
 }
 
 /// Parses a `Retry-After` value in seconds (HTTP dates are ignored: the backoff applies).
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     value.trim().parse::<u64>().ok().map(|secs| Duration::from_secs(secs.min(300)))
 }
 

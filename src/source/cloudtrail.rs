@@ -3,12 +3,12 @@
 
 use std::io::{self, BufRead};
 
+use super::decode::ReadError;
 use super::scan::{Scanner, malformed};
 use crate::entry::cloudtrail::{RecordSummary, write_record};
-use crate::entry::{EntryContext, ObjectOrigin, plain};
+use crate::entry::{EntryContext, ObjectOrigin};
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink};
-use crate::source::object_reader::ReadError;
 use crate::stats::DropReason;
 
 /// Reads every record of a CloudTrail file into `sink`.
@@ -74,13 +74,10 @@ fn read_array<R: BufRead, O: BatchOut>(
     }
     loop {
         if !forward_in_place(scanner, ctx, origin, sink)? {
-            let kept = scanner.read_value(record, MAX_RECORD_BYTES)?;
-            sink.stats.records_in += 1;
-            if kept {
-                build_entry(record, ctx, origin, sink);
-                sink.commit(&ctx.rules, record)?;
+            if scanner.read_value(record, MAX_RECORD_BYTES)? {
+                forward_record(record, ctx, origin, sink)?;
             } else {
-                sink.stats.drop_record(DropReason::RecordTooLarge);
+                sink.drop_record(DropReason::RecordTooLarge);
                 tracing::warn!(
                     bucket = origin.bucket,
                     key = origin.key,
@@ -113,30 +110,27 @@ fn forward_in_place<R: BufRead, O: BatchOut>(
     let window = &buffered[..buffered.len().min(MAX_RECORD_BYTES)];
     let Some((summary, len)) = RecordSummary::parse_prefix(window) else { return Ok(false) };
     let record = &window[..len];
-    sink.stats.records_in += 1;
-    if write_record(&mut sink.entry, ctx, &summary, origin, record) {
-        sink.stats.clamped_dates += 1;
-    }
-    let committed = sink.commit(&ctx.rules, record);
+    let committed = sink.commit(&ctx.rules, record, |out| write_record(out, ctx, &summary, origin, record));
     scanner.consume(len);
     committed?;
     Ok(true)
 }
 
-fn build_entry<O: BatchOut>(record: &[u8], ctx: &EntryContext, origin: ObjectOrigin<'_>, sink: &mut EntrySink<O>) {
+/// A record copied out of the stream (compact): its entry when it is a valid JSON object,
+/// else a plain message.
+fn forward_record<O: BatchOut>(
+    record: &[u8],
+    ctx: &EntryContext,
+    origin: ObjectOrigin<'_>,
+    sink: &mut EntrySink<O>,
+) -> Result<(), ReadError> {
     // The record is copied into the entry as is: the summary only parses when the record is
     // a valid JSON object.
-    match RecordSummary::parse(record).ok() {
-        Some(summary) => {
-            if write_record(&mut sink.entry, ctx, &summary, origin, record) {
-                sink.stats.clamped_dates += 1;
-            }
-        }
-        _ => {
-            sink.stats.invalid_json += 1;
-            plain::write_message(&mut sink.entry, ctx, "cloudtrail", Some(origin), record);
-        }
+    match RecordSummary::parse(record) {
+        Ok(summary) => sink.commit(&ctx.rules, record, |out| write_record(out, ctx, &summary, origin, record))?,
+        Err(_) => sink.commit_invalid(ctx, "cloudtrail", Some(origin), record)?,
     }
+    Ok(())
 }
 
 #[cfg(test)]

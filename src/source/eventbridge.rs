@@ -1,71 +1,55 @@
 //! GuardDuty findings delivered by an EventBridge rule: one finding per event.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
+use super::envelope::Envelope;
 use crate::entry::EntryContext;
 use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
 use crate::json::{self, lenient_str};
 use crate::sink::{BatchOut, EntrySink, SinkError};
 
-/// The envelope fields the forwarder reads.
-#[derive(Deserialize)]
-pub struct Envelope<'a> {
-    /// `source`, e.g. `aws.guardduty`.
-    #[serde(borrow)]
-    pub source: Option<&'a RawValue>,
-    /// `detail-type`, e.g. `GuardDuty Finding`.
-    #[serde(rename = "detail-type", borrow)]
-    pub detail_type: Option<&'a RawValue>,
-    /// `detail`: the finding.
-    #[serde(borrow)]
-    pub detail: Option<&'a RawValue>,
-    #[serde(borrow)]
-    account: Option<&'a RawValue>,
-    #[serde(borrow)]
-    region: Option<&'a RawValue>,
-    #[serde(borrow)]
-    time: Option<&'a RawValue>,
+/// A GuardDuty finding event, as recognised by dispatch.
+#[derive(Debug)]
+pub struct FindingEvent<'a> {
+    /// The whole event as received.
+    pub(crate) raw: &'a [u8],
+    /// Its top level, parsed once.
+    pub(crate) envelope: Envelope<'a>,
 }
 
-/// Builds the entry for a GuardDuty finding event (already recognised by dispatch) into
-/// `sink`.
-pub fn forward_finding<O: BatchOut>(
-    event: &[u8],
+/// Builds the entry for a GuardDuty finding event into `sink`.
+pub(crate) fn forward_finding<O: BatchOut>(
+    event: &FindingEvent<'_>,
     ctx: &EntryContext,
     sink: &mut EntrySink<O>,
 ) -> Result<(), SinkError> {
-    let mut compact = Vec::with_capacity(event.len());
-    json::write_compact(&mut compact, event);
-    sink.stats.records_in += 1;
-    let envelope: Option<Envelope> =
-        std::str::from_utf8(&compact).ok().and_then(|text| serde_json::from_str(text).ok());
-    let envelope = match envelope {
-        Some(envelope) => envelope,
-        None => {
-            sink.stats.invalid_json += 1;
-            crate::entry::plain::write_message(&mut sink.entry, ctx, "guardduty", None, &compact);
-            return sink.commit(&ctx.rules, &compact);
-        }
-    };
+    let mut compact = Vec::with_capacity(event.raw.len());
+    json::write_compact(&mut compact, event.raw);
+    // serde_json does not check the UTF-8 of members it skips: the whole event is copied
+    // into the entry, so it must be valid, and its envelope readable.
+    if event.envelope.partial || std::str::from_utf8(&compact).is_err() {
+        return sink.commit_invalid(ctx, "guardduty", None, &compact);
+    }
+    let envelope = &event.envelope;
     let detail = envelope.detail.map(|d| d.get().as_bytes()).unwrap_or(b"{}");
     let summary = FindingSummary::parse(detail).unwrap_or_default();
-    if summary.below(ctx.rules.min_severity) {
-        sink.stats.drop_record(crate::stats::DropReason::BelowMinSeverity);
-        return Ok(());
-    }
-    if summary.archived && ctx.rules.skip_archived {
-        sink.stats.drop_record(crate::stats::DropReason::Archived);
+    if let Some(reason) = summary.dropped_by(&ctx.rules) {
+        sink.drop_record(reason);
         return Ok(());
     }
     let account = lenient_str(envelope.account);
     let region = lenient_str(envelope.region);
     let time = lenient_str(envelope.time);
     let fallback = EnvelopeFallback { account: account.as_deref(), region: region.as_deref(), time: time.as_deref() };
-    if write_finding(&mut sink.entry, ctx, &summary, fallback, FindingBody::Envelope(&compact)) {
-        sink.stats.clamped_dates += 1;
-    }
-    sink.commit(&ctx.rules, summary.title.as_deref().map_or(detail, str::as_bytes))
+    let mut compact_detail = Vec::new();
+    let match_text = match summary.title.as_deref() {
+        Some(title) => title.as_bytes(),
+        None => {
+            json::write_compact(&mut compact_detail, detail);
+            &compact_detail
+        }
+    };
+    sink.commit(&ctx.rules, match_text, |out| {
+        write_finding(out, ctx, &summary, fallback, FindingBody::Envelope(&compact))
+    })
 }
 
 #[cfg(test)]
@@ -82,7 +66,8 @@ mod tests {
                      "resource": {"resourceType": "Instance", "instanceDetails": {"instanceId": "i-0123abcd"}}}
         }"#;
         let mut sink = EntrySink::new(Vec::new());
-        forward_finding(event.as_bytes(), &context(), &mut sink).unwrap();
+        let event = FindingEvent { raw: event.as_bytes(), envelope: Envelope::parse(event.as_bytes()).unwrap() };
+        forward_finding(&event, &context(), &mut sink).unwrap();
         let (stats, batches, _) = sink.finish();
         assert_eq!(stats.records_in, 1);
         let raw = batches[0].raw_body().unwrap();

@@ -4,16 +4,16 @@
 
 use std::io::BufRead;
 
+use super::decode::ReadError;
 use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
 use crate::entry::{EntryContext, ObjectOrigin, plain};
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink, SinkError};
-use crate::source::object_reader::ReadError;
 use crate::stats::DropReason;
 
 /// What the lines of an object hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineFormat {
+pub(crate) enum LineFormat {
     /// One GuardDuty finding per line.
     Findings,
     /// Anything: each line becomes the `message` of a log with this `ddsource`.
@@ -21,7 +21,7 @@ pub enum LineFormat {
 }
 
 /// Reads every non-blank line of an object into `sink`.
-pub fn read_lines<R: BufRead, O: BatchOut>(
+pub(crate) fn read_lines<R: BufRead, O: BatchOut>(
     mut reader: R,
     format: LineFormat,
     plain_source: &str,
@@ -39,18 +39,17 @@ pub fn read_lines<R: BufRead, O: BatchOut>(
         if fits && text.is_empty() {
             continue;
         }
-        sink.stats.records_in += 1;
         if !fits {
-            sink.stats.drop_record(DropReason::RecordTooLarge);
+            sink.drop_record(DropReason::RecordTooLarge);
             tracing::warn!(bucket = origin.bucket, key = origin.key, "skipped a line over {MAX_RECORD_BYTES} bytes");
             continue;
         }
         match format {
             LineFormat::Findings => forward_finding(text, ctx, origin, sink)?,
-            LineFormat::Plain => {
-                plain::write_message(&mut sink.entry, ctx, plain_source, Some(origin), text);
-                sink.commit(&ctx.rules, text)?;
-            }
+            LineFormat::Plain => sink.commit(&ctx.rules, text, |out| {
+                plain::write_message(out, ctx, plain_source, Some(origin), text);
+                false
+            })?,
         }
     }
 }
@@ -64,23 +63,18 @@ fn forward_finding<O: BatchOut>(
 ) -> Result<(), SinkError> {
     // serde_json does not check the UTF-8 of strings it skips: check the whole line, since it
     // is copied into the entry as is.
-    let parsed = std::str::from_utf8(line).ok().map(|_| FindingSummary::parse(line));
-    match parsed.unwrap_or_else(|| Err(serde::de::Error::custom("invalid UTF-8"))) {
-        Ok(summary) if summary.below(ctx.rules.min_severity) => sink.stats.drop_record(DropReason::BelowMinSeverity),
-        Ok(summary) if summary.archived && ctx.rules.skip_archived => sink.stats.drop_record(DropReason::Archived),
-        Ok(summary) => {
-            if write_finding(&mut sink.entry, ctx, &summary, EnvelopeFallback::default(), FindingBody::Detail(line)) {
-                sink.stats.clamped_dates += 1;
-            }
-            sink.commit(&ctx.rules, summary.title.as_deref().map_or(line, str::as_bytes))?;
-        }
-        Err(_) => {
-            sink.stats.invalid_json += 1;
-            plain::write_message(&mut sink.entry, ctx, "guardduty", Some(origin), line);
-            sink.commit(&ctx.rules, line)?;
-        }
+    let summary = std::str::from_utf8(line).ok().and_then(|_| FindingSummary::parse(line).ok());
+    let Some(summary) = summary else {
+        return sink.commit_invalid(ctx, "guardduty", Some(origin), line);
+    };
+    if let Some(reason) = summary.dropped_by(&ctx.rules) {
+        sink.drop_record(reason);
+        return Ok(());
     }
-    Ok(())
+    let match_text = summary.title.as_deref().map_or(line, str::as_bytes);
+    sink.commit(&ctx.rules, match_text, |out| {
+        write_finding(out, ctx, &summary, EnvelopeFallback::default(), FindingBody::Detail(line))
+    })
 }
 
 fn trim(line: &[u8]) -> &[u8] {

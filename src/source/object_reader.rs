@@ -1,100 +1,26 @@
-//! Reads one object's bytes: detects gzip (multi-member) or zstd by magic bytes, then hands
-//! the decompressed stream to the record reader for the object's kind. Runs on a blocking
-//! thread; nothing is held whole in memory.
+//! Reads one object: decodes its bytes and hands the stream to the record reader for the
+//! object's kind. Runs on a blocking thread.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::Read;
 
 use super::cloudtrail;
+use super::decode::{ReadError, decoded};
 use super::lines::{self, LineFormat};
 use super::object_kind::ObjectKind;
 use crate::entry::{EntryContext, ObjectOrigin};
-use crate::sink::{BatchOut, EntrySink, SinkError};
+use crate::sink::{BatchOut, EntrySink};
 
-const READ_BUFFER: usize = 256 * 1024;
-
-/// Why an object could not be read to the end.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// Reading, decompressing or JSON structure failed (truncated gzip, connection drop…).
-    #[error("{0}")]
-    Io(#[from] io::Error),
-    /// The content is not what its key says.
-    #[error("{0}")]
-    Format(String),
-    /// The entries could not be handed on.
-    #[error(transparent)]
-    Sink(#[from] SinkError),
-}
-
-/// Compression found at the start of an object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// gzip magic `1f 8b`.
-    Gzip,
-    /// zstd magic `28 b5 2f fd`.
-    Zstd,
-    /// Anything else: read as is.
-    Plain,
-}
-
-/// Detects the encoding from the first bytes.
-pub fn sniff(head: &[u8]) -> Encoding {
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Encoding::Gzip
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Encoding::Zstd
-    } else {
-        Encoding::Plain
-    }
-}
-
-/// Wraps `raw` in the decoder its first bytes call for, reading at most `max` decompressed
-/// bytes (more is an error, not a silent cut).
-pub fn decoded<'a>(raw: impl Read + Send + 'a, max: u64) -> io::Result<Box<dyn BufRead + Send + 'a>> {
-    let mut raw = BufReader::with_capacity(READ_BUFFER, raw);
-    let decoder: Box<dyn Read + Send + 'a> = match sniff(raw.fill_buf()?) {
-        Encoding::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(raw)),
-        Encoding::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(raw)?),
-        Encoding::Plain => Box::new(raw),
-    };
-    Ok(Box::new(BufReader::with_capacity(READ_BUFFER, Capped { inner: decoder, left: max, max })))
-}
-
-/// A reader that fails once more than `max` bytes have been read.
-struct Capped<R> {
-    inner: R,
-    left: u64,
-    max: u64,
-}
-
-impl<R: Read> Read for Capped<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        match self.left.checked_sub(n as u64) {
-            Some(left) => {
-                self.left = left;
-                Ok(n)
-            }
-            None => Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "the object decompresses to more than {} MiB (DD_MAX_OBJECT_SIZE_MB): a decompression bomb, or an object to split",
-                    self.max / (1024 * 1024)
-                ),
-            )),
-        }
-    }
-}
-
-/// Reads a whole object of `kind` from `raw` into `sink`.
+/// Reads a whole object of `kind` from `raw` into `sink`, failing when it decompresses to
+/// more than `max_bytes`.
 pub fn read_object<O: BatchOut>(
     raw: impl Read + Send,
     kind: ObjectKind,
+    max_bytes: u64,
     ctx: &EntryContext,
     origin: ObjectOrigin<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
-    let reader = decoded(raw, ctx.max_object_bytes)?;
+    let reader = decoded(raw, max_bytes)?;
     let plain_source = ctx.source_override.as_deref().unwrap_or("s3");
     match kind {
         ObjectKind::CloudTrail => cloudtrail::read_records(reader, ctx, origin, sink),
@@ -120,7 +46,7 @@ mod tests {
         let ctx = crate::entry::test_support::context();
         let origin = ObjectOrigin { bucket: "b", key: "k" };
         let mut sink = EntrySink::new(Vec::new());
-        let result = read_object(bytes, kind, &ctx, origin, &mut sink);
+        let result = read_object(bytes, kind, u64::MAX, &ctx, origin, &mut sink);
         let (mut stats, batches, finish) = sink.finish();
         finish.unwrap();
         let mut entries = Vec::new();
@@ -192,8 +118,8 @@ mod tests {
         let lines =
             b"{\"type\":\"A:B/C\",\"severity\":6.9}\n{\"type\":\"A:B/C\",\"severity\":7}\n{\"type\":\"A:B/C\"}\n";
         let mut sink = EntrySink::new(Vec::new());
-        read_object(&lines[..], ObjectKind::GuardDutyExport, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink)
-            .unwrap();
+        let origin = ObjectOrigin { bucket: "b", key: "k" };
+        read_object(&lines[..], ObjectKind::GuardDutyExport, u64::MAX, &ctx, origin, &mut sink).unwrap();
         let (stats, batches, _) = sink.finish();
         assert_eq!(stats.records_in, 3);
         assert_eq!(stats.dropped_for(crate::stats::DropReason::BelowMinSeverity), 1);
@@ -204,10 +130,10 @@ mod tests {
     fn a_decompression_bomb_hits_the_cap_with_a_clear_error() {
         let bomb = gzip(&vec![b'0'; 50 * 1024 * 1024]);
         assert!(bomb.len() < 1024 * 1024);
-        let mut ctx = crate::entry::test_support::context();
-        ctx.max_object_bytes = 10 * 1024 * 1024;
+        let ctx = crate::entry::test_support::context();
         let mut sink = EntrySink::new(Vec::new());
-        let err = read_object(&bomb[..], ObjectKind::Lines, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink)
+        let origin = ObjectOrigin { bucket: "b", key: "k" };
+        let err = read_object(&bomb[..], ObjectKind::Lines, 10 * 1024 * 1024, &ctx, origin, &mut sink)
             .unwrap_err()
             .to_string();
         assert!(err.contains("more than 10 MiB (DD_MAX_OBJECT_SIZE_MB)"), "{err}");

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::envelope::Envelope;
 use crate::json::lenient_str;
 
 /// An object named by a notification.
@@ -37,27 +38,9 @@ fn error(message: impl Into<String>) -> NotificationError {
 }
 
 /// Decodes a key from a native S3 notification (form encoding: `+` is a space).
-pub fn decode_key(key: &str) -> String {
+pub(crate) fn decode_key(key: &str) -> String {
     let spaced = key.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
-}
-
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(rename = "Records", borrow)]
-    records: Option<&'a RawValue>,
-    #[serde(rename = "Type", borrow)]
-    sns_type: Option<&'a RawValue>,
-    #[serde(rename = "Message", borrow)]
-    sns_message: Option<&'a RawValue>,
-    #[serde(rename = "Event", borrow)]
-    test_event: Option<&'a RawValue>,
-    #[serde(borrow)]
-    source: Option<&'a RawValue>,
-    #[serde(rename = "detail-type", borrow)]
-    detail_type: Option<&'a RawValue>,
-    #[serde(borrow)]
-    detail: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -97,22 +80,31 @@ struct SnsRecord<'a> {
 }
 
 /// Whether `source` / `detail-type` are an S3 EventBridge "Object Created" event.
-pub fn is_object_created(source: Option<&str>, detail_type: Option<&str>) -> bool {
+pub(crate) fn is_object_created(source: Option<&str>, detail_type: Option<&str>) -> bool {
     source == Some("aws.s3") && detail_type == Some("Object Created")
 }
 
 /// Reads a notification: a direct S3 event, an SNS message or envelope, an SQS body, an
 /// EventBridge "Object Created" event or an S3 test event.
-pub fn parse(json: &str) -> Result<Notification, NotificationError> {
+pub(crate) fn parse(json: &str) -> Result<Notification, NotificationError> {
     parse_nested(json, 0)
+}
+
+/// Reads a notification whose top level is already parsed.
+pub(crate) fn from_envelope(envelope: &Envelope<'_>) -> Result<Notification, NotificationError> {
+    read_envelope(envelope, 0)
 }
 
 fn parse_nested(json: &str, depth: u8) -> Result<Notification, NotificationError> {
     if depth > 3 {
         return Err(error("notification nested too deeply"));
     }
-    let envelope: Envelope =
-        serde_json::from_str(json).map_err(|e| error(format!("notification is not a JSON object: {e}")))?;
+    let envelope =
+        Envelope::parse(json.as_bytes()).map_err(|e| error(format!("notification is not a JSON object: {e}")))?;
+    read_envelope(&envelope, depth)
+}
+
+fn read_envelope(envelope: &Envelope<'_>, depth: u8) -> Result<Notification, NotificationError> {
     if let Some(records) = envelope.records {
         return parse_records(records, depth);
     }

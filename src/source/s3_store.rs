@@ -5,16 +5,16 @@
 use std::future::Future;
 use std::io::Read;
 
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::OnceCell;
 use tokio_util::io::SyncIoBridge;
+
+use crate::aws_sdk::SharedSdkConfig;
 
 /// An object's bytes as a blocking reader (use it on a blocking thread).
 pub struct ObjectBody {
     /// The (possibly compressed) bytes, streamed.
     pub reader: Box<dyn Read + Send>,
-    /// Content length, when known.
-    pub size: Option<u64>,
 }
 
 /// One page of a listing.
@@ -27,11 +27,14 @@ pub struct ListPage {
 }
 
 /// What went wrong reading an object.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ObjectErrorKind {
     /// S3 says the key does not exist.
     #[error("NoSuchKey: the object does not exist (deleted since the notification, or its key is encoded differently)")]
     NotFound,
+    /// S3 says the bucket does not exist.
+    #[error("NoSuchBucket: the bucket does not exist (check the bucket name and the Region)")]
+    BucketNotFound,
     /// S3 refused access.
     #[error("AccessDenied: the function's role needs s3:GetObject (and s3:ListBucket) on this bucket")]
     AccessDenied,
@@ -41,8 +44,8 @@ pub enum ObjectErrorKind {
     )]
     KmsDenied,
     /// Any other S3 or network failure.
-    #[error("{0}")]
-    Other(String),
+    #[error("S3 request failed")]
+    Other,
 }
 
 /// An S3 error with the object it concerns.
@@ -55,6 +58,9 @@ pub struct ObjectError {
     pub key: String,
     /// What happened.
     pub kind: ObjectErrorKind,
+    /// What S3 (or the way to it) said.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
 }
 
 /// Where objects are read from.
@@ -71,44 +77,35 @@ pub trait ObjectStore: Send + Sync + 'static {
 }
 
 /// Amazon S3 (or an S3-compatible server named by `AWS_ENDPOINT_URL[_S3]`, then addressed
-/// path-style), connected once: at start-up in Lambda, on first use on the command line.
-#[derive(Default)]
+/// path-style), connected on first use: a function that only receives findings never
+/// builds the client.
 pub struct S3Store {
     client: OnceCell<aws_sdk_s3::Client>,
-    endpoint: Option<String>,
+    sdk: SharedSdkConfig,
 }
 
 impl S3Store {
-    /// A store that connects on first use.
+    /// A store using the shared SDK configuration, connecting on first use.
+    pub fn new(sdk: SharedSdkConfig) -> Self {
+        Self { client: OnceCell::new(), sdk }
+    }
+
+    /// A store with its own SDK configuration from the environment.
     pub fn lazy() -> Self {
-        Self::default()
+        Self::new(SharedSdkConfig::from_env())
     }
 
-    /// A store that connects on first use to an S3-compatible server at `endpoint`.
+    /// A store reaching an S3-compatible server at `endpoint`.
     pub fn with_endpoint(endpoint: impl Into<String>) -> Self {
-        Self { endpoint: Some(endpoint.into()), ..Self::default() }
-    }
-
-    /// A store connected now.
-    pub async fn connect() -> Self {
-        let store = Self::default();
-        store.client().await;
-        store
+        Self::new(SharedSdkConfig::with_endpoint(endpoint))
     }
 
     async fn client(&self) -> &aws_sdk_s3::Client {
         self.client
             .get_or_init(|| async {
-                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-                if let Some(endpoint) = &self.endpoint {
-                    loader = loader.endpoint_url(endpoint);
-                }
-                let shared = loader.load().await;
-                let custom_endpoint = self.endpoint.is_some()
-                    || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-                        .iter()
-                        .any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()));
-                let config = aws_sdk_s3::config::Builder::from(&shared).force_path_style(custom_endpoint).build();
+                let config = aws_sdk_s3::config::Builder::from(self.sdk.get().await)
+                    .force_path_style(self.sdk.custom_s3_endpoint())
+                    .build();
                 aws_sdk_s3::Client::from_conf(config)
             })
             .await
@@ -121,10 +118,13 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
 ) -> ObjectErrorKind {
     if let SdkError::ServiceError(service) = err {
         let inner = service.err();
+        let code = inner.code().unwrap_or_default();
+        if code == "NoSuchBucket" {
+            return ObjectErrorKind::BucketNotFound;
+        }
         if not_found(inner) {
             return ObjectErrorKind::NotFound;
         }
-        let code = inner.code().unwrap_or_default();
         let message = inner.message().unwrap_or_default().to_ascii_lowercase();
         if code.starts_with("KMS") || (code == "AccessDenied" && message.contains("kms")) {
             return ObjectErrorKind::KmsDenied;
@@ -132,36 +132,47 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
         if code == "AccessDenied" || service.raw().status().as_u16() == 403 {
             return ObjectErrorKind::AccessDenied;
         }
-        if code == "NoSuchKey" || code == "NoSuchBucket" {
+        if code == "NoSuchKey" {
             return ObjectErrorKind::NotFound;
         }
     }
-    ObjectErrorKind::Other(DisplayErrorContext(err).to_string())
+    ObjectErrorKind::Other
+}
+
+fn object_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    bucket: &str,
+    key: &str,
+    err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    not_found: impl Fn(&E) -> bool,
+) -> ObjectError {
+    let kind = classify(&err, not_found);
+    ObjectError { bucket: bucket.to_owned(), key: key.to_owned(), kind, source: Box::new(err) }
 }
 
 impl ObjectStore for S3Store {
     async fn open(&self, bucket: &str, key: &str) -> Result<ObjectBody, ObjectError> {
         let client = self.client().await;
-        let response = client.get_object().bucket(bucket).key(key).send().await.map_err(|err| ObjectError {
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-            kind: classify(&err, |e| e.is_no_such_key()),
-        })?;
-        let size = response.content_length().and_then(|n| u64::try_from(n).ok());
+        let response = client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|err| object_error(bucket, key, err, |e| e.is_no_such_key()))?;
         let reader = SyncIoBridge::new(response.body.into_async_read());
-        Ok(ObjectBody { reader: Box::new(reader), size })
+        Ok(ObjectBody { reader: Box::new(reader) })
     }
 
     async fn list(&self, bucket: &str, prefix: &str, token: Option<String>) -> Result<ListPage, ObjectError> {
         let client = self.client().await;
-        let page =
-            client.list_objects_v2().bucket(bucket).prefix(prefix).set_continuation_token(token).send().await.map_err(
-                |err| ObjectError {
-                    bucket: bucket.to_owned(),
-                    key: prefix.to_owned(),
-                    kind: classify(&err, |e| e.is_no_such_bucket()),
-                },
-            )?;
+        let page = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token)
+            .send()
+            .await
+            .map_err(|err| object_error(bucket, prefix, err, |_| false))?;
         let objects = page
             .contents()
             .iter()

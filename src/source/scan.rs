@@ -7,23 +7,23 @@ use std::io::{self, BufRead};
 use crate::json;
 
 /// Reads values one by one from a byte stream.
-pub struct Scanner<R> {
+pub(super) struct Scanner<R> {
     reader: R,
 }
 
 /// A structural problem in the stream.
-pub fn malformed(what: &str) -> io::Error {
+pub(super) fn malformed(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_owned())
 }
 
 impl<R: BufRead> Scanner<R> {
     /// Wraps a reader.
-    pub fn new(reader: R) -> Self {
+    pub(super) fn new(reader: R) -> Self {
         Self { reader }
     }
 
     /// Skips whitespace and returns the next byte without consuming it (`None` at the end).
-    pub fn peek(&mut self) -> io::Result<Option<u8>> {
+    pub(super) fn peek(&mut self) -> io::Result<Option<u8>> {
         loop {
             let buf = self.reader.fill_buf()?;
             if buf.is_empty() {
@@ -44,7 +44,7 @@ impl<R: BufRead> Scanner<R> {
     }
 
     /// Consumes `expected` (after whitespace) or fails with `what`.
-    pub fn expect(&mut self, expected: u8, what: &str) -> io::Result<()> {
+    pub(super) fn expect(&mut self, expected: u8, what: &str) -> io::Result<()> {
         match self.peek()? {
             Some(b) if b == expected => {
                 self.reader.consume(1);
@@ -58,7 +58,7 @@ impl<R: BufRead> Scanner<R> {
     /// Reads the next value into `out` (cleared first) without insignificant whitespace.
     /// Returns false when the value was longer than `max` bytes: it is then consumed but
     /// not kept (`out` is left empty).
-    pub fn read_value(&mut self, out: &mut Vec<u8>, max: usize) -> io::Result<bool> {
+    pub(super) fn read_value(&mut self, out: &mut Vec<u8>, max: usize) -> io::Result<bool> {
         out.clear();
         let mut overflow = false;
         let mut depth: u32 = 0;
@@ -150,17 +150,17 @@ impl<R: BufRead> Scanner<R> {
     }
 
     /// Consumes one byte already seen with [`Scanner::peek`].
-    pub fn bump(&mut self) {
+    pub(super) fn bump(&mut self) {
         self.reader.consume(1);
     }
 
     /// The bytes buffered ahead (refilled when empty), for reading a value in place.
-    pub fn buffered(&mut self) -> io::Result<&[u8]> {
+    pub(super) fn buffered(&mut self) -> io::Result<&[u8]> {
         self.reader.fill_buf()
     }
 
     /// Consumes `n` bytes of [`Scanner::buffered`].
-    pub fn consume(&mut self, n: usize) {
+    pub(super) fn consume(&mut self, n: usize) {
         self.reader.consume(n);
     }
 }

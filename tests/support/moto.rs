@@ -1,8 +1,6 @@
 //! The S3 / Secrets Manager emulator (moto server) started by `scripts/test`, which exports
 //! `AWS_ENDPOINT_URL` and test credentials. Helpers to seed buckets, objects and secrets.
 
-use std::io::Write;
-
 use aws_sdk_s3::primitives::ByteStream;
 
 /// The emulator's URL; fails with instructions when the test stack is not running.
@@ -38,12 +36,7 @@ pub async fn put(s3: &aws_sdk_s3::Client, bucket_name: &str, key: &str, body: Ve
     s3.put_object().bucket(bucket_name).key(key).body(ByteStream::from(body)).send().await.unwrap();
 }
 
-/// gzip of `data`.
-pub fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
-}
+pub use super::gzip;
 
 /// A CloudTrail file body with `n` records dated now.
 pub fn cloudtrail_body(n: usize) -> Vec<u8> {

@@ -1,0 +1,266 @@
+//! Why an invocation (or one of its objects) did not fully succeed: typed errors that keep
+//! their causes and name the object they concern, their class (the Lambda `errorType`) and
+//! what the user can do about it.
+
+use std::fmt;
+
+use crate::dispatch::DispatchError;
+use crate::intake::IntakeError;
+use crate::source::decode::ReadError;
+use crate::source::{ObjectError, ObjectErrorKind};
+
+/// The class of a failure: the Lambda `errorType`, and the hint printed with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorType {
+    /// An `aws.guardduty` event that is not a finding.
+    NotAFinding,
+    /// A payload that is no event we handle.
+    UnsupportedEvent,
+    /// S3 `NoSuchKey`.
+    ObjectNotFound,
+    /// S3 `NoSuchBucket`.
+    BucketNotFound,
+    /// S3 `AccessDenied`.
+    ObjectAccessDenied,
+    /// KMS refused to decrypt an object.
+    KmsAccessDenied,
+    /// Any other S3 failure.
+    S3Error,
+    /// An object that could not be read to the end (truncated, malformed, over the cap).
+    ObjectUnreadable,
+    /// The intake refused the API key.
+    ApiKeyRejected,
+    /// The intake refused entries for good.
+    IntakeRejected,
+    /// The intake stayed unavailable.
+    IntakeUnavailable,
+    /// The Lambda deadline came first.
+    DeadlineExceeded,
+    /// A bug: a worker stopped or a body could not be compressed.
+    InternalError,
+}
+
+impl ErrorType {
+    /// The name used as the Lambda `errorType`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotAFinding => "NotAFinding",
+            Self::UnsupportedEvent => "UnsupportedEvent",
+            Self::ObjectNotFound => "ObjectNotFound",
+            Self::BucketNotFound => "BucketNotFound",
+            Self::ObjectAccessDenied => "ObjectAccessDenied",
+            Self::KmsAccessDenied => "KmsAccessDenied",
+            Self::S3Error => "S3Error",
+            Self::ObjectUnreadable => "ObjectUnreadable",
+            Self::ApiKeyRejected => "ApiKeyRejected",
+            Self::IntakeRejected => "IntakeRejected",
+            Self::IntakeUnavailable => "IntakeUnavailable",
+            Self::DeadlineExceeded => "DeadlineExceeded",
+            Self::InternalError => "InternalError",
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Self::NotAFinding | Self::UnsupportedEvent => {
+                "check which events the trigger sends (see events/ for the accepted shapes)"
+            }
+            Self::ApiKeyRejected => {
+                "set a valid key in DD_API_KEY or the DD_API_KEY_SECRET_ARN secret, for the site in DD_SITE"
+            }
+            Self::IntakeUnavailable | Self::DeadlineExceeded => {
+                "nothing is lost: Lambda retries the event (or it lands in the on-failure destination); re-run with `invoke` or `replay` later"
+            }
+            Self::ObjectNotFound
+            | Self::BucketNotFound
+            | Self::ObjectAccessDenied
+            | Self::KmsAccessDenied
+            | Self::S3Error => "check the object and the function's IAM role",
+            Self::ObjectUnreadable | Self::IntakeRejected | Self::InternalError => "see the message above",
+        }
+    }
+}
+
+impl fmt::Display for ErrorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The object a failure concerns: an S3 object, or a local file (replay).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectName {
+    /// `s3://bucket/key`.
+    S3 {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+    },
+    /// A local file, by its path.
+    Local(String),
+}
+
+impl fmt::Display for ObjectName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
+            Self::Local(path) => f.write_str(path),
+        }
+    }
+}
+
+/// Why an invocation (or one of its objects) did not fully succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    /// The payload is not an event we handle.
+    #[error(transparent)]
+    Dispatch(#[from] DispatchError),
+    /// An object could not be opened.
+    #[error(transparent)]
+    Object(#[from] ObjectError),
+    /// A local file could not be opened or listed.
+    #[error("{path}: cannot read the file")]
+    LocalFile {
+        /// The path given.
+        path: String,
+        /// What the file system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An object could not be read to the end.
+    #[error("{object}: cannot read the object to the end")]
+    Read {
+        /// The object.
+        object: ObjectName,
+        /// What failed.
+        #[source]
+        source: ReadError,
+    },
+    /// Entries were not delivered.
+    #[error("{}", match object { Some(object) => format!("{object}: entries not delivered"), None => "entries not delivered".to_owned() })]
+    Intake {
+        /// The object the entries came from (none for a finding event).
+        object: Option<ObjectName>,
+        /// What the intake answered.
+        #[source]
+        source: IntakeError,
+    },
+    /// The Lambda deadline came before the object was read.
+    #[error("{object}: stopped reading before the Lambda deadline; raise the function timeout")]
+    Deadline {
+        /// The object.
+        object: ObjectName,
+    },
+    /// A body could not be compressed.
+    #[error("could not compress a request body")]
+    Compress(#[source] std::io::Error),
+    /// Several objects failed.
+    #[error("{failed} of {total} objects failed; first: {first}")]
+    Objects {
+        /// Objects that failed.
+        failed: usize,
+        /// Objects in the invocation.
+        total: usize,
+        /// The first failure (an API key problem first, since it explains the others).
+        first: Box<ForwardError>,
+    },
+    /// A bug: a worker task stopped unexpectedly.
+    #[error("internal error: the {what} task stopped")]
+    TaskFailed {
+        /// Which task.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: tokio::task::JoinError,
+    },
+}
+
+impl ForwardError {
+    /// The class of this failure.
+    pub fn error_type(&self) -> ErrorType {
+        match self {
+            Self::Dispatch(DispatchError::NotAFinding(_)) => ErrorType::NotAFinding,
+            Self::Dispatch(_) => ErrorType::UnsupportedEvent,
+            Self::Object(e) => match e.kind {
+                ObjectErrorKind::NotFound => ErrorType::ObjectNotFound,
+                ObjectErrorKind::BucketNotFound => ErrorType::BucketNotFound,
+                ObjectErrorKind::AccessDenied => ErrorType::ObjectAccessDenied,
+                ObjectErrorKind::KmsDenied => ErrorType::KmsAccessDenied,
+                ObjectErrorKind::Other => ErrorType::S3Error,
+            },
+            Self::LocalFile { .. } | Self::Read { .. } => ErrorType::ObjectUnreadable,
+            Self::Intake { source, .. } => match source {
+                IntakeError::ApiKeyRejected { .. } => ErrorType::ApiKeyRejected,
+                IntakeError::Rejected { .. } | IntakeError::Split(_) => ErrorType::IntakeRejected,
+                IntakeError::Unavailable { .. } => ErrorType::IntakeUnavailable,
+                IntakeError::Deadline { .. } => ErrorType::DeadlineExceeded,
+            },
+            Self::Deadline { .. } => ErrorType::DeadlineExceeded,
+            Self::Objects { first, .. } => first.error_type(),
+            Self::Compress(_) | Self::TaskFailed { .. } => ErrorType::InternalError,
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hint(&self) -> &'static str {
+        self.error_type().hint()
+    }
+
+    /// This failure and its causes on one line.
+    pub fn describe(&self) -> String {
+        crate::error_chain(self)
+    }
+}
+
+/// One error for the failures among `total` objects: none, the failure itself when there is
+/// one object, or a count with the first failure — an API key rejection first, since it
+/// explains every other failure.
+pub(crate) fn combine(mut errors: Vec<ForwardError>, total: usize) -> Option<ForwardError> {
+    match errors.len() {
+        0 => None,
+        1 if total <= 1 => errors.pop(),
+        failed => {
+            let index = errors.iter().position(|e| e.error_type() == ErrorType::ApiKeyRejected).unwrap_or(0);
+            let first = errors.swap_remove(index);
+            Some(ForwardError::Objects { failed, total: total.max(failed), first: Box::new(first) })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intake(source: IntakeError) -> ForwardError {
+        ForwardError::Intake { object: Some(ObjectName::S3 { bucket: "b".into(), key: "k".into() }), source }
+    }
+
+    #[test]
+    fn combine_counts_and_puts_the_key_first() {
+        assert!(combine(vec![], 3).is_none());
+        let one = combine(vec![intake(IntakeError::Rejected { status: 400, entries: 2 })], 1).unwrap();
+        assert_eq!(one.error_type(), ErrorType::IntakeRejected);
+        let errors = vec![
+            ForwardError::Deadline { object: ObjectName::Local("a.json".into()) },
+            intake(IntakeError::ApiKeyRejected { status: 403 }),
+        ];
+        let combined = combine(errors, 5).unwrap();
+        assert_eq!(combined.error_type(), ErrorType::ApiKeyRejected);
+        assert!(combined.to_string().starts_with("2 of 5 objects failed; first: s3://b/k"), "{combined}");
+        // Never "2 of 1": the total is at least the failures.
+        let errors = ["a", "b"].map(|path| ForwardError::Deadline { object: ObjectName::Local(path.into()) }).into();
+        assert!(combine(errors, 1).unwrap().to_string().starts_with("2 of 2 objects failed"));
+    }
+
+    #[test]
+    fn causes_are_kept_and_shown() {
+        let err = ForwardError::LocalFile {
+            path: "/tmp/missing.json.gz".into(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory"),
+        };
+        assert_eq!(err.describe(), "/tmp/missing.json.gz: cannot read the file: No such file or directory");
+        assert_eq!(err.error_type().as_str(), "ObjectUnreadable");
+    }
+}

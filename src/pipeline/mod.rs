@@ -1,0 +1,114 @@
+//! The pipeline for one invocation: dispatch → source → entry → batch → intake. The
+//! [`Forwarder`] holds what lives as long as the process (settings, the deliverer, the object
+//! store); each invocation is routed by its shape. The result is a success only when every
+//! record was accepted or dropped on purpose.
+
+mod delivery;
+mod errors;
+mod objects;
+mod report;
+mod sqs;
+
+use std::sync::Arc;
+
+pub(crate) use errors::combine;
+pub use errors::{ErrorType, ForwardError, ObjectName};
+pub use report::{ObjectReport, Outcome};
+
+use self::delivery::Deliverer;
+use crate::compress::Compression;
+use crate::deadline::Deadline;
+use crate::dispatch::{Invocation, dispatch};
+use crate::entry::{EntryContext, EntrySettings};
+use crate::intake::Intake;
+use crate::sink::EntrySink;
+use crate::source::ObjectStore;
+use crate::source::eventbridge::{self, FindingEvent};
+use crate::stats::Stats;
+use crate::timestamp::Clock;
+
+/// What the pipeline is configured with.
+#[derive(Debug, Clone)]
+pub struct ForwarderSettings {
+    /// Tags, source override, filters and scrubbing.
+    pub entries: EntrySettings,
+    /// Request body compression.
+    pub compression: Compression,
+    /// Intake requests in flight at once (`DD_MAX_CONCURRENCY`).
+    pub max_concurrency: usize,
+    /// `DD_MAX_OBJECT_SIZE_MB` in bytes: the decompressed size at which reading an object
+    /// stops with an error (a decompression bomb, or an object too large for one invocation).
+    pub max_object_bytes: u64,
+}
+
+struct Inner<I, S> {
+    settings: ForwarderSettings,
+    deliverer: Deliverer<I>,
+    store: S,
+}
+
+/// The forwarder: shared clients and settings, built once. Cheap to clone.
+pub struct Forwarder<I, S>(Arc<Inner<I, S>>);
+
+impl<I, S> Clone for Forwarder<I, S> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
+    /// A forwarder delivering to `intake` and reading objects from `store`.
+    pub fn new(settings: ForwarderSettings, intake: I, store: S) -> Self {
+        let deliverer = Deliverer::new(intake, settings.compression, settings.max_concurrency);
+        Self(Arc::new(Inner { settings, deliverer, store }))
+    }
+
+    /// Handles one invocation payload.
+    pub async fn handle(&self, event: &[u8], deadline: Deadline) -> Outcome {
+        match dispatch(event) {
+            Err(err) => Outcome {
+                stats: Stats::default(),
+                response: serde_json::Value::Null,
+                error: Some(err.into()),
+                partial_batch: false,
+            },
+            Ok(Invocation::Finding(event)) => {
+                let report = self.forward_finding(&event, deadline).await;
+                Outcome::summary(report.stats, report.error)
+            }
+            Ok(Invocation::Objects(notification)) => {
+                let total = notification.objects.len();
+                let objects = notification.objects.into_iter().map(|o| (0, o)).collect();
+                let mut stats = Stats { notifications_ignored: notification.ignored, ..Stats::default() };
+                let mut errors = Vec::new();
+                for (_, report) in self.forward_objects(objects, deadline).await {
+                    stats.merge(&report.stats);
+                    errors.extend(report.error);
+                }
+                Outcome::summary(stats, errors::combine(errors, total))
+            }
+            Ok(Invocation::Sqs(messages)) => self.forward_sqs(messages, deadline).await,
+        }
+    }
+
+    /// The object store.
+    pub fn store(&self) -> &S {
+        &self.0.store
+    }
+
+    async fn forward_finding(&self, event: &FindingEvent<'_>, deadline: Deadline) -> ObjectReport {
+        let ctx = self.entry_context();
+        let mut sink = EntrySink::new(Vec::new());
+        let built = eventbridge::forward_finding(event, &ctx, &mut sink);
+        let (mut stats, batches, finished) = sink.finish();
+        // A sink writing into a Vec never stops.
+        debug_assert!(built.and(finished).is_ok());
+        let delivered = self.0.deliverer.deliver_batches(batches, deadline).await;
+        stats.merge(&delivered.stats);
+        ObjectReport { stats, error: delivered.failure.map(|failure| failure.about(None)) }
+    }
+
+    fn entry_context(&self) -> EntryContext {
+        EntryContext::new(&self.0.settings.entries, Clock::now())
+    }
+}

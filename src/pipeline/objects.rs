@@ -1,0 +1,143 @@
+//! Reading objects: S3 objects named by a notification (a few at a time) and local files
+//! (replay). Each object is read on a blocking thread while its bodies are delivered; digest
+//! files are skipped here, for every path.
+
+use std::io::Read;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::Forwarder;
+use super::errors::{ForwardError, ObjectName};
+use super::report::ObjectReport;
+use crate::deadline::Deadline;
+use crate::entry::ObjectOrigin;
+use crate::intake::Intake;
+use crate::sink::SinkError;
+use crate::source::decode::ReadError;
+use crate::source::object_reader::read_object;
+use crate::source::{ObjectError, ObjectErrorKind, ObjectKind, ObjectRef, ObjectStore};
+
+/// Objects of one invocation read at the same time.
+const OBJECT_PARALLELISM: usize = 2;
+
+impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
+    /// Reads `objects` a few at a time; each report keeps the tag it came with.
+    pub(crate) async fn forward_objects(
+        &self,
+        objects: Vec<(usize, ObjectRef)>,
+        deadline: Deadline,
+    ) -> Vec<(usize, ObjectReport)> {
+        let slots = std::sync::Arc::new(Semaphore::new(OBJECT_PARALLELISM));
+        let mut tasks = JoinSet::new();
+        let mut reports = Vec::with_capacity(objects.len());
+        for (tag, object) in objects {
+            let Ok(slot) = slots.clone().acquire_owned().await else { break };
+            let this = self.clone();
+            tasks.spawn(async move {
+                let report = this.forward_object(&object, deadline).await;
+                drop(slot);
+                (tag, report)
+            });
+            while let Some(done) = tasks.try_join_next() {
+                reports.push(joined(done));
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            reports.push(joined(done));
+        }
+        reports.sort_by_key(|(tag, _)| *tag);
+        reports
+    }
+
+    /// Reads one S3 object and delivers its records.
+    pub async fn forward_object(&self, object: &ObjectRef, deadline: Deadline) -> ObjectReport {
+        let kind = ObjectKind::of_key(&object.key);
+        let name = ObjectName::S3 { bucket: object.bucket.clone(), key: object.key.clone() };
+        if let Some(skipped) = ObjectReport::skipped(kind, &name) {
+            return skipped;
+        }
+        let mut key = object.key.clone();
+        let mut opened = self.store().open(&object.bucket, &key).await;
+        if let (Err(ObjectError { kind: ObjectErrorKind::NotFound, .. }), Some(fallback)) =
+            (&opened, &object.fallback_key)
+        {
+            tracing::info!(bucket = %object.bucket, key = %fallback, "key not found as given; trying its URL-decoded form");
+            key = fallback.clone();
+            opened = self.store().open(&object.bucket, &key).await;
+        }
+        match opened {
+            Ok(body) => {
+                let name = ObjectName::S3 { bucket: object.bucket.clone(), key };
+                self.forward_reader(body.reader, kind, name, deadline).await
+            }
+            Err(err) => ObjectReport::failed(err.into()),
+        }
+    }
+
+    /// Reads a local file (replay) as if a notification had named it.
+    pub async fn forward_file(&self, path: &std::path::Path) -> ObjectReport {
+        let name = path.to_string_lossy().into_owned();
+        let kind = ObjectKind::of_key(&name);
+        if let Some(skipped) = ObjectReport::skipped(kind, &ObjectName::Local(name.clone())) {
+            return skipped;
+        }
+        match std::fs::File::open(path) {
+            Ok(file) => self.forward_reader(Box::new(file), kind, ObjectName::Local(name), Deadline::none()).await,
+            Err(source) => ObjectReport::failed(ForwardError::LocalFile { path: name, source }),
+        }
+    }
+
+    /// Reads an object's bytes (S3 body or local file) on a blocking thread and delivers
+    /// its entries.
+    pub async fn forward_reader(
+        &self,
+        reader: Box<dyn Read + Send>,
+        kind: ObjectKind,
+        name: ObjectName,
+        deadline: Deadline,
+    ) -> ObjectReport {
+        let ctx = self.entry_context();
+        let max_bytes = self.0.settings.max_object_bytes;
+        let (mut sink, rx) = self.0.deliverer.sink(deadline);
+        let reading = tokio::task::spawn_blocking(move || {
+            // Local files keep their path as the key and no bucket, as in their entries so far.
+            let origin = match &name {
+                ObjectName::S3 { bucket, key } => ObjectOrigin { bucket, key },
+                ObjectName::Local(path) => ObjectOrigin { bucket: "", key: path },
+            };
+            let read = read_object(reader, kind, max_bytes, &ctx, origin, &mut sink);
+            let (stats, _, finished) = sink.finish();
+            (stats, read.and(finished.map_err(ReadError::from)), name)
+        });
+        let delivered = self.0.deliverer.deliver_all(rx, deadline).await;
+        let (mut stats, read, name) = match reading.await {
+            Ok(done) => done,
+            Err(source) => {
+                let error = ForwardError::TaskFailed { what: "object reader", source };
+                return ObjectReport { stats: delivered.stats, error: Some(error) };
+            }
+        };
+        stats.merge(&delivered.stats);
+        let error = match (delivered.failure, read) {
+            (Some(failure), _) => Some(failure.about(Some(name))),
+            (None, Err(ReadError::Sink(SinkError::Stopped))) => Some(ForwardError::Deadline { object: name }),
+            (None, Err(source)) => Some(ForwardError::Read { object: name, source }),
+            (None, Ok(())) => None,
+        };
+        if error.is_some() {
+            stats.objects_failed += 1;
+        } else {
+            stats.objects += 1;
+        }
+        ObjectReport { stats, error }
+    }
+}
+
+fn joined(done: Result<(usize, ObjectReport), tokio::task::JoinError>) -> (usize, ObjectReport) {
+    done.unwrap_or_else(|source| {
+        let report =
+            ObjectReport { error: Some(ForwardError::TaskFailed { what: "object", source }), ..Default::default() };
+        (usize::MAX, report)
+    })
+}
