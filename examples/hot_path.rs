@@ -69,13 +69,11 @@ fn run(path: &str, only: Option<String>) -> Result<(), Box<dyn std::error::Error
     let bytes: usize = records.iter().map(|r| r.len()).sum();
     println!("file={path} records={} record_bytes={bytes} file_bytes={}", records.len(), raw.len());
     let ctx = EntryContext {
-        tags: Tags {
-            common_json: "forwardername:security-log-forwarder,forwarder_version:0.1.0".into(),
-            service: None,
-        },
+        tags: Tags::new(""),
         source_override: None,
         clock: Clock::now(),
         rules: Rules::default(),
+        standard_attributes: false,
     };
     let per_gb = |seconds: f64| seconds / bytes as f64 * 1e9;
     let stage = |name: &str, f: &mut dyn FnMut() -> usize| {

@@ -74,11 +74,11 @@ impl Config {
         };
 
         let function_name = get("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| NAME.to_owned());
-        let tags = Tags::new(get("DD_TAGS").as_deref().unwrap_or(""), &function_name);
+        let tags = Tags::new(get("DD_TAGS").as_deref().unwrap_or(""));
 
         let codec = match get("DD_COMPRESSION").map(|v| v.to_ascii_lowercase()).as_deref() {
-            None | Some("gzip") => Codec::Gzip,
-            Some("zstd") => Codec::Zstd,
+            None | Some("zstd") => Codec::Zstd,
+            Some("gzip") => Codec::Gzip,
             Some("none") => Codec::None,
             Some(other) => return Err(invalid("DD_COMPRESSION", format!("`{other}` is not gzip, zstd or none"))),
         };
@@ -157,6 +157,14 @@ impl Config {
             scrubber,
         };
 
+        // The standard attributes are Datadog's CloudTrail pipeline's job; a log whose source
+        // is overridden does not go through that pipeline, so it gets them by default.
+        let source_override = get("DD_SOURCE");
+        let standard_attributes = match get("DD_STANDARD_ATTRIBUTES") {
+            None => source_override.is_some(),
+            value => parse_bool("DD_STANDARD_ATTRIBUTES", value)?,
+        };
+
         let max_object_mb = match get("DD_MAX_OBJECT_SIZE_MB") {
             None => 20 * 1024,
             Some(text) => parse_in_range("DD_MAX_OBJECT_SIZE_MB", &text, 1, 1 << 30)?,
@@ -174,7 +182,7 @@ impl Config {
                 },
             },
             forwarder: ForwarderSettings {
-                entries: EntrySettings { tags, source_override: get("DD_SOURCE"), rules },
+                entries: EntrySettings { tags, source_override, rules, standard_attributes },
                 compression: Compression { codec, level },
                 max_concurrency: max_concurrency as usize,
                 max_object_bytes: max_object_mb * 1024 * 1024,
@@ -248,13 +256,11 @@ mod tests {
     fn defaults() {
         let c = config(&[]).unwrap();
         assert_eq!(c.intake.url, "https://http-intake.logs.datadoghq.com/api/v2/logs");
-        assert_eq!(c.forwarder.compression, Compression { codec: Codec::Gzip, level: 6 });
+        assert_eq!(c.forwarder.compression, Compression { codec: Codec::Zstd, level: 3 });
+        assert!(!c.forwarder.entries.standard_attributes);
         assert_eq!(c.forwarder.max_concurrency, 4);
         assert_eq!(c.api_key, ApiKeySource::None);
-        assert_eq!(
-            c.forwarder.entries.tags.common_json,
-            format!("forwardername:security-log-forwarder,forwarder_version:{}", crate::VERSION)
-        );
+        assert_eq!(c.forwarder.entries.tags.common_json, "");
     }
 
     #[test]
@@ -269,13 +275,8 @@ mod tests {
         assert_eq!(c.intake.url, "https://http-intake.logs.datadoghq.eu/api/v2/logs");
         assert_eq!(c.api_key, ApiKeySource::Plain("abc".into()));
         assert_eq!(c.forwarder.entries.tags.service.as_deref(), Some("secops"));
-        assert!(
-            c.forwarder
-                .entries
-                .tags
-                .common_json
-                .starts_with("env:prod,service:secops,team:sec,forwardername:my-forwarder,")
-        );
+        assert_eq!(c.forwarder.entries.tags.common_json, "env:prod,service:secops,team:sec");
+        assert_eq!(c.function_name, "My-Forwarder");
         let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dd-key-AbCdEf";
         let c = config(&[("DD_API_KEY", "abc"), ("DD_API_KEY_SECRET_ARN", arn)]).unwrap();
         assert_eq!(c.api_key, ApiKeySource::Secret(arn.into()));
@@ -295,7 +296,7 @@ mod tests {
     fn bad_values_name_the_variable() {
         for (var, value) in [
             ("DD_COMPRESSION", "brotli"),
-            ("DD_COMPRESSION_LEVEL", "12"),
+            ("DD_COMPRESSION_LEVEL", "20"),
             ("DD_COMPRESSION_LEVEL", "high"),
             ("DD_MAX_CONCURRENCY", "0"),
             ("DD_SITE", "https://datadoghq.com"),
@@ -310,13 +311,18 @@ mod tests {
             ("DD_SCRUBBING_RULE", "*x"),
             ("REDACT_IP", "yes"),
             ("GUARDDUTY_SKIP_ARCHIVED", "1"),
+            ("DD_STANDARD_ATTRIBUTES", "yes"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{var}={value}");
             assert!(err.to_string().starts_with(&format!("invalid {var}: ")));
         }
-        let c = config(&[("DD_COMPRESSION", "zstd")]).unwrap();
-        assert_eq!(c.forwarder.compression, Compression { codec: Codec::Zstd, level: 3 });
+        let c = config(&[("DD_COMPRESSION", "gzip")]).unwrap();
+        assert_eq!(c.forwarder.compression, Compression { codec: Codec::Gzip, level: 6 });
+        let c = config(&[("DD_SOURCE", "my-trail")]).unwrap();
+        assert!(c.forwarder.entries.standard_attributes, "no integration pipeline for an overridden source");
+        let c = config(&[("DD_SOURCE", "my-trail"), ("DD_STANDARD_ATTRIBUTES", "false")]).unwrap();
+        assert!(!c.forwarder.entries.standard_attributes);
     }
 
     #[test]

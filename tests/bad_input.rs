@@ -166,7 +166,7 @@ async fn hostile_objects() {
     let r = read(&intake, name, object(name), &[]).await;
     assert!(r.error.is_none());
     assert_eq!((r.stats.records_in, r.stats.entries_sent, r.stats.invalid_json), (5, 5, 4));
-    assert_eq!(intake.accepted_entries()[0]["evt"]["name"], "Ok");
+    assert_eq!(intake.accepted_entries()[0]["eventName"], "Ok");
 
     // Generated: truncated gzip → a clear error naming the object.
     let whole = gzip(&support::moto::cloudtrail_body(2000));

@@ -104,7 +104,6 @@ async fn scrubbing_rewrites_values_only_and_keeps_json_valid() {
     assert_eq!(report.stats.entries_sent, 1);
     let e = &intake.accepted_entries()[0];
     assert_eq!(e["sourceIPAddress"], "xxx.xxx.xxx.xxx");
-    assert_eq!(e["network"]["client"]["ip"], "xxx.xxx.xxx.xxx");
     assert_eq!(e["userIdentity"]["accessKeyId"], "#");
     assert_eq!(e["userIdentity"]["userName"], "zoë");
     assert_eq!(e["requestParameters"]["tags"][0]["value"], "Zoë Müller <xxxxx@xxxxx.com>");
@@ -112,5 +111,5 @@ async fn scrubbing_rewrites_values_only_and_keeps_json_valid() {
     assert_eq!(e["requestParameters"]["policy"], "##Version###2012-10-17##");
     assert_eq!(e["203.0.113.10"], "key that looks like an address");
     assert_eq!(e["eventTime"], "2026-11-24T12:00:00Z");
-    assert_eq!(e["evt"]["name"], "CreateUser");
+    assert_eq!(e["eventName"], "CreateUser");
 }

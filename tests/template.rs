@@ -258,6 +258,7 @@ fn function_is_rust_on_provided_al2023_arm64() {
         "DD_TAGS",
         "DD_COMPRESSION",
         "DD_COMPRESSION_LEVEL",
+        "DD_STANDARD_ATTRIBUTES",
         "GUARDDUTY_MIN_SEVERITY",
         "DD_LOG_LEVEL",
     ] {

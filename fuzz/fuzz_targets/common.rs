@@ -11,6 +11,7 @@ pub fn context() -> EntryContext {
         // A fixed time, so that runs are reproducible and two readings compare equal.
         clock: Clock::at(time::macros::datetime!(2026-11-24 12:00 UTC)),
         rules: Rules::default(),
+        standard_attributes: false,
     }
 }
 

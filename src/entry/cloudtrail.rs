@@ -1,6 +1,9 @@
 //! CloudTrail record entries: the record's own fields stay at the top level (where
 //! Datadog's CloudTrail pipeline and Cloud SIEM rules read `eventName`, `userIdentity.*`,
-//! `sourceIPAddress`…), preceded by our attributes.
+//! `sourceIPAddress`…), preceded by the few attributes Datadog cannot derive from the record:
+//! `ddsource`, `service`, `DD_TAGS`, `host` for instance sessions, provenance, and a date only
+//! when the record's own is clamped. The standard attributes the pipeline derives itself
+//! (`evt.*`, `usr.*`, `network.client.ip`) are written only with `DD_STANDARD_ATTRIBUTES`.
 
 use std::borrow::Cow;
 
@@ -17,10 +20,6 @@ pub struct RecordSummary<'a> {
     pub event_time: Option<Cow<'a, str>>,
     /// Whether `errorCode` is present (→ `evt.outcome: failure`).
     pub failed: bool,
-    /// `recipientAccountId`, else `userIdentity.accountId` (→ `aws_account` tag).
-    pub account: Option<Cow<'a, str>>,
-    /// `awsRegion` (→ `region` tag).
-    pub region: Option<Cow<'a, str>>,
     /// The EC2 instance id when `userIdentity.arn` is an assumed role whose session name is
     /// an instance id (→ `host`).
     pub instance_id: Option<Cow<'a, str>>,
@@ -43,8 +42,6 @@ struct RawRecord<'a> {
     event_name: Option<&'a [u8]>,
     event_time: Option<&'a [u8]>,
     error_code: Option<&'a [u8]>,
-    recipient_account_id: Option<&'a [u8]>,
-    aws_region: Option<&'a [u8]>,
     user_identity: Option<&'a [u8]>,
     source_ip: Option<&'a [u8]>,
     duplicate: bool,
@@ -72,8 +69,6 @@ impl<'a> Fields<'a> for RawRecord<'a> {
             b"\"eventName\"" => &mut self.event_name,
             b"\"eventTime\"" => &mut self.event_time,
             b"\"errorCode\"" => &mut self.error_code,
-            b"\"recipientAccountId\"" => &mut self.recipient_account_id,
-            b"\"awsRegion\"" => &mut self.aws_region,
             b"\"userIdentity\"" => &mut self.user_identity,
             b"\"sourceIPAddress\"" => &mut self.source_ip,
             _ => return None,
@@ -88,7 +83,6 @@ impl<'a> Fields<'a> for RawRecord<'a> {
 #[derive(Default)]
 struct RawIdentity<'a> {
     arn: Option<&'a [u8]>,
-    account_id: Option<&'a [u8]>,
     principal_id: Option<&'a [u8]>,
     user_name: Option<&'a [u8]>,
     duplicate: bool,
@@ -98,7 +92,6 @@ impl<'a> Fields<'a> for RawIdentity<'a> {
     fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a [u8]>> {
         Some(match name {
             b"\"arn\"" => &mut self.arn,
-            b"\"accountId\"" => &mut self.account_id,
             b"\"principalId\"" => &mut self.principal_id,
             b"\"userName\"" => &mut self.user_name,
             _ => return None,
@@ -178,8 +171,6 @@ impl<'a> RawRecord<'a> {
             event_name: text(self.event_name),
             event_time: text(self.event_time),
             failed: self.error_code.is_some_and(|code| code != b"null"),
-            account: text(self.recipient_account_id).or_else(|| identity.as_ref().and_then(|i| text(i.account_id))),
-            region: text(self.aws_region),
             instance_id,
             client_ip: text(self.source_ip).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()),
             user_id: identity.as_ref().and_then(|i| text(i.principal_id)),
@@ -226,18 +217,24 @@ pub fn write_record(
     record: &[u8],
 ) -> bool {
     ctx.begin(out, "cloudtrail", "cloudtrail");
-    ctx.write_tags(
-        out,
-        &[
-            ("aws_account", summary.account.as_deref().unwrap_or("")),
-            ("region", summary.region.as_deref().unwrap_or("")),
-        ],
-    );
+    ctx.write_tags(out, &[]);
     if let Some(host) = &summary.instance_id {
         out.extend_from_slice(b",\"host\":");
         json::write_str(out, host);
     }
-    let clamped = ctx.write_date(out, summary.event_time.as_deref());
+    let clamped = ctx.write_date_if_clamped(out, summary.event_time.as_deref());
+    if ctx.standard_attributes {
+        write_standard_attributes(out, summary);
+    }
+    write_origin(out, origin);
+    append_members(out, record);
+    out.push(b'}');
+    clamped
+}
+
+/// `evt.name`, `evt.outcome`, `network.client.ip`, `usr.id`, `usr.name`: what Datadog's
+/// CloudTrail pipeline derives from the record, for logs that do not go through it.
+fn write_standard_attributes(out: &mut Vec<u8>, summary: &RecordSummary<'_>) {
     out.extend_from_slice(b",\"evt\":{");
     if let Some(name) = &summary.event_name {
         out.extend_from_slice(b"\"name\":");
@@ -264,10 +261,6 @@ pub fn write_record(
         }
         out.push(b'}');
     }
-    write_origin(out, origin);
-    append_members(out, record);
-    out.push(b'}');
-    clamped
 }
 
 #[cfg(test)]
@@ -277,46 +270,62 @@ mod tests {
 
     const ORIGIN: ObjectOrigin = ObjectOrigin { bucket: "trail-bucket", key: "AWSLogs/x.json.gz" };
 
-    fn entry(record: &str) -> serde_json::Value {
+    fn entry_with(record: &str, standard_attributes: bool) -> (String, serde_json::Value) {
         let summary = RecordSummary::parse(record.as_bytes()).unwrap();
         let mut out = Vec::new();
-        write_record(&mut out, &context(), &summary, ORIGIN, record.as_bytes());
-        parse(&out)
+        let ctx = EntryContext { standard_attributes, ..context() };
+        write_record(&mut out, &ctx, &summary, ORIGIN, record.as_bytes());
+        (String::from_utf8(out.clone()).unwrap(), parse(&out))
+    }
+
+    const ASSUMED_ROLE: &str = r#"{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::123456789012:assumed-role/ec2-role/i-0123456789abcdef0","accountId":"123456789012"},"eventTime":"2026-11-24T11:59:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","errorCode":"Client.UnauthorizedOperation","recipientAccountId":"210987654321"}"#;
+
+    #[test]
+    fn lean_layout_adds_only_what_datadog_cannot_derive() {
+        let (text, v) = entry_with(ASSUMED_ROLE, false);
+        let record = &ASSUMED_ROLE[1..];
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"ddsource":"cloudtrail","service":"cloudtrail","ddtags":"env:test","host":"i-0123456789abcdef0","aws":{{"s3":{{"bucket":"trail-bucket","key":"AWSLogs/x.json.gz"}}}},{record}"#
+            )
+        );
+        // No copy of what the record says: eventTime is the date, eventName the event name.
+        for derived in ["timestamp", "evt", "usr", "network"] {
+            assert!(v.get(derived).is_none(), "{derived}");
+        }
     }
 
     #[test]
-    fn layout() {
-        let v = entry(
-            r#"{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::123456789012:assumed-role/ec2-role/i-0123456789abcdef0","accountId":"123456789012"},"eventTime":"2026-11-24T11:59:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","errorCode":"Client.UnauthorizedOperation","recipientAccountId":"210987654321"}"#,
-        );
-        assert_eq!(v["ddsource"], "cloudtrail");
-        assert_eq!(v["service"], "cloudtrail");
+    fn a_stale_record_gets_the_processing_time_and_keeps_its_own() {
+        let stale = ASSUMED_ROLE.replace("2026-11-24T11:59:00Z", "2023-07-10T11:42:36Z");
+        let (_, v) = entry_with(&stale, false);
+        assert_eq!(v["timestamp"], "2026-11-24T12:00:00Z");
+        assert_eq!(v["timestamp_clamped"], true);
+        assert_eq!(v["eventTime"], "2023-07-10T11:42:36Z");
+        assert!(v.get("original_timestamp").is_none());
+        let (_, v) = entry_with(r#"{"eventName":"NoDate"}"#, false);
+        assert!(v.get("timestamp").is_none(), "the intake dates it on arrival");
+    }
+
+    #[test]
+    fn standard_attributes_on_request() {
+        let (_, v) = entry_with(ASSUMED_ROLE, true);
         assert_eq!(v["evt"]["name"], "DescribeInstances");
         assert_eq!(v["evt"]["outcome"], "failure");
-        assert_eq!(v["host"], "i-0123456789abcdef0");
-        assert_eq!(v["timestamp"], "2026-11-24T11:59:00Z");
-        assert_eq!(v["eventName"], "DescribeInstances");
-        assert_eq!(v["userIdentity"]["type"], "AssumedRole");
-        assert_eq!(v["aws"]["s3"]["bucket"], "trail-bucket");
-        assert_eq!(v["aws"]["s3"]["key"], "AWSLogs/x.json.gz");
-        assert!(v["ddtags"].as_str().unwrap().ends_with(",aws_account:210987654321,region:us-east-1"));
         assert_eq!(v["network"]["client"]["ip"], "198.51.100.7");
         assert_eq!(v["usr"]["name"], "i-0123456789abcdef0");
         assert!(v["usr"].get("id").is_none());
-    }
-
-    #[test]
-    fn success_without_error_code_and_empty_record() {
-        let v = entry(
+        let (_, v) = entry_with(
             r#"{"eventName":"ListBuckets","errorCode":null,"sourceIPAddress":"s3.amazonaws.com","userIdentity":{"arn":"arn:aws:iam::1:user/bob","principalId":"AIDA1","userName":"bob"}}"#,
+            true,
         );
         assert_eq!(v["evt"]["outcome"], "success");
         assert!(v.get("network").is_none());
         assert_eq!((v["usr"]["id"].as_str(), v["usr"]["name"].as_str()), (Some("AIDA1"), Some("bob")));
         assert!(v.get("host").is_none());
-        let v = entry("{}");
+        let (_, v) = entry_with("{}", true);
         assert_eq!(v["evt"]["outcome"], "success");
         assert!(v["evt"].get("name").is_none());
-        assert_eq!(v["timestamp"], "2026-11-24T12:00:00Z");
     }
 }

@@ -304,17 +304,14 @@ mod tests {
         let v = entry(&summary, FindingBody::Detail(FINDING.as_bytes()));
         assert_eq!(v["ddsource"], "guardduty");
         assert_eq!(v["service"], "guardduty");
-        assert_eq!(v["ddsourcecategory"], "aws");
         assert_eq!(v["evt"]["name"], "Recon:EC2/PortProbeUnprotectedPort");
         assert_eq!(v["evt"]["category"], "Recon");
         assert_eq!(v["status"], "info");
         assert_eq!(v["host"], "i-0abc");
         assert_eq!(v["message"], "Unprotected port on EC2 instance i-0abc is being probed.");
         assert_eq!(v["timestamp"], "2026-11-24T11:30:00.000Z");
-        assert_eq!(
-            v["ddtags"],
-            "env:test,forwardername:fwd,forwarder_version:0.1.0,aws_account:222222222222,region:eu-west-1,severity:low,sample:true"
-        );
+        assert_eq!(v["ddtags"], "env:test,aws_account:222222222222,region:eu-west-1,severity:low,sample:true");
+        assert!(v.get("ddsourcecategory").is_none());
         assert_eq!(v["detail"]["schemaVersion"], "2.0");
         assert_eq!(v["network"]["client"]["ip"], "198.51.100.23");
     }
@@ -354,7 +351,7 @@ mod tests {
         let s = FindingSummary::parse(old.as_bytes()).unwrap();
         let v = entry(&s, FindingBody::Detail(old.as_bytes()));
         assert_eq!(v["timestamp"], "2026-11-24T12:00:00Z");
-        assert_eq!(v["original_timestamp"], "2026-10-01T00:00:00.000Z");
         assert_eq!(v["timestamp_clamped"], true);
+        assert_eq!(v["detail"]["updatedAt"], "2026-10-01T00:00:00.000Z", "the original date stays in the finding");
     }
 }

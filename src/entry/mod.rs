@@ -25,6 +25,9 @@ pub struct EntrySettings {
     pub source_override: Option<String>,
     /// Severity threshold, archived findings, include/exclude patterns, scrubbing.
     pub rules: rules::Rules,
+    /// `DD_STANDARD_ATTRIBUTES`: also write the standard attributes (`evt.*`, `usr.*`,
+    /// `network.client.ip`) that Datadog's CloudTrail pipeline derives itself.
+    pub standard_attributes: bool,
 }
 
 /// What every entry builder needs: the settings and the clock.
@@ -38,6 +41,8 @@ pub struct EntryContext {
     pub clock: Clock,
     /// Severity threshold, archived findings, include/exclude patterns, scrubbing.
     pub rules: rules::Rules,
+    /// Whether to write the standard attributes Datadog's integration pipelines derive.
+    pub standard_attributes: bool,
 }
 
 impl EntryContext {
@@ -48,6 +53,7 @@ impl EntryContext {
             source_override: settings.source_override.clone(),
             clock,
             rules: settings.rules.clone(),
+            standard_attributes: settings.standard_attributes,
         }
     }
 }
@@ -62,21 +68,30 @@ pub struct ObjectOrigin<'a> {
 }
 
 impl EntryContext {
-    /// Writes `{"ddsource":…,"ddsourcecategory":"aws","service":…` into a cleared `out`.
+    /// Writes `{"ddsource":…,"service":…` into a cleared `out`.
     fn begin(&self, out: &mut Vec<u8>, source: &str, service: &str) {
         out.clear();
         out.extend_from_slice(b"{\"ddsource\":");
         json::write_str(out, self.source_override.as_deref().unwrap_or(source));
-        out.extend_from_slice(b",\"ddsourcecategory\":\"aws\",\"service\":");
+        out.extend_from_slice(b",\"service\":");
         json::write_str(out, self.tags.service.as_deref().unwrap_or(service));
     }
 
-    /// Writes `,"ddtags":"<common>,k:v,…"`, skipping pairs with an empty value.
+    /// Writes `,"ddtags":"<DD_TAGS>,k:v,…"`, skipping pairs with an empty value; nothing at
+    /// all when there is no tag.
     fn write_tags(&self, out: &mut Vec<u8>, pairs: &[(&str, &str)]) {
+        let mut pairs = pairs.iter().filter(|(_, v)| !v.is_empty()).peekable();
+        if self.tags.common_json.is_empty() && pairs.peek().is_none() {
+            return;
+        }
         out.extend_from_slice(b",\"ddtags\":\"");
         out.extend_from_slice(self.tags.common_json.as_bytes());
-        for (name, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
-            out.push(b',');
+        let mut first = self.tags.common_json.is_empty();
+        for (name, value) in pairs {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
             json::write_str_body(out, name);
             out.push(b':');
             json::write_str_body(out, value);
@@ -84,7 +99,9 @@ impl EntryContext {
         out.push(b'"');
     }
 
-    /// Writes `,"timestamp":…` (plus the original date when clamped); true when clamped.
+    /// Writes `,"timestamp":…`: the record's own date, or the processing time (and
+    /// `"timestamp_clamped":true`) when the record's date is outside the intake's window or
+    /// unreadable. True when clamped. The original date stays where the record has it.
     fn write_date(&self, out: &mut Vec<u8>, original: Option<&str>) -> bool {
         out.extend_from_slice(b",\"timestamp\":");
         match self.clock.log_date(original) {
@@ -92,10 +109,24 @@ impl EntryContext {
                 json::write_str(out, date);
                 false
             }
-            LogDate::Clamped { now, original } => {
+            LogDate::Clamped { now, .. } => {
                 json::write_str(out, now);
-                out.extend_from_slice(b",\"original_timestamp\":");
-                json::write_str(out, original);
+                out.extend_from_slice(b",\"timestamp_clamped\":true");
+                true
+            }
+        }
+    }
+
+    /// For a record whose own date attribute Datadog reads by default (CloudTrail's
+    /// `eventTime`): nothing when that date is inside the intake's window (or missing: the
+    /// intake then dates the log on arrival), else `,"timestamp":<now>,"timestamp_clamped":true`,
+    /// which Datadog reads before `eventTime`. True when clamped.
+    fn write_date_if_clamped(&self, out: &mut Vec<u8>, original: Option<&str>) -> bool {
+        match self.clock.log_date(original) {
+            LogDate::Original(_) | LogDate::Missing(_) => false,
+            LogDate::Clamped { now, .. } => {
+                out.extend_from_slice(b",\"timestamp\":");
+                json::write_str(out, now);
                 out.extend_from_slice(b",\"timestamp_clamped\":true");
                 true
             }
@@ -168,13 +199,11 @@ pub(crate) mod test_support {
     /// A context with fixed tags and a clock at 2026-11-24T12:00:00Z.
     pub(crate) fn context() -> EntryContext {
         EntryContext {
-            tags: tags::Tags {
-                common_json: "env:test,forwardername:fwd,forwarder_version:0.1.0".into(),
-                service: None,
-            },
+            tags: tags::Tags { common_json: "env:test".into(), service: None },
             source_override: None,
             clock: Clock::at(datetime!(2026-11-24 12:00 UTC)),
             rules: rules::Rules::default(),
+            standard_attributes: false,
         }
     }
 

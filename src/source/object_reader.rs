@@ -66,9 +66,9 @@ mod tests {
         assert_eq!(stats.records_in, 3);
         assert_eq!(stats.invalid_json, 1);
         assert!(stats.balanced());
-        assert_eq!(entries[0]["evt"]["name"], "A");
+        assert_eq!(entries[0]["eventName"], "A");
         assert_eq!(entries[0]["x"], "keep  spaces");
-        assert_eq!(entries[1]["evt"]["name"], "B");
+        assert_eq!(entries[1]["eventName"], "B");
         assert_eq!(entries[2]["message"], "\"not an object\"");
     }
 
