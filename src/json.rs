@@ -147,15 +147,6 @@ pub(crate) fn lenient_str<'a>(raw: Option<&'a RawValue>) -> Option<Cow<'a, str>>
     serde_json::from_str::<Cow<'a, str>>(raw.get()).ok()
 }
 
-/// A number field; also accepts a numeric string such as `"8.0"`.
-pub(crate) fn lenient_f64(raw: Option<&RawValue>) -> Option<f64> {
-    let text = raw?.get();
-    if let Ok(n) = serde_json::from_str::<f64>(text) {
-        return Some(n).filter(|n| n.is_finite());
-    }
-    lenient_str(raw)?.trim().parse::<f64>().ok().filter(|n| n.is_finite())
-}
-
 /// A boolean field; also accepts the strings `"true"` / `"false"`.
 pub(crate) fn lenient_bool(raw: Option<&RawValue>) -> Option<bool> {
     match raw?.get() {
@@ -215,9 +206,6 @@ mod tests {
     fn lenient_readers() {
         let v: std::collections::HashMap<String, Box<RawValue>> =
             serde_json::from_str(r#"{"n":8.5,"s":"7","b":"true","o":{"x":1},"z":null}"#).unwrap();
-        assert_eq!(lenient_f64(v.get("n").map(|r| &**r)), Some(8.5));
-        assert_eq!(lenient_f64(v.get("s").map(|r| &**r)), Some(7.0));
-        assert_eq!(lenient_f64(v.get("o").map(|r| &**r)), None);
         assert_eq!(lenient_bool(v.get("b").map(|r| &**r)), Some(true));
         assert_eq!(lenient_str(v.get("n").map(|r| &**r)), None);
         assert_eq!(lenient_str(v.get("z").map(|r| &**r)), None);

@@ -7,28 +7,32 @@
 
 use std::borrow::Cow;
 
+use super::fields::{Fields, members, text};
 use super::{EntryContext, ObjectOrigin, append_members, write_origin};
 use crate::json;
 use crate::json_validate;
 
-/// The record fields the entry needs.
-#[derive(Debug, Default, PartialEq)]
+/// The raw top-level fields of a valid record that an entry may need, read in the record's
+/// validation pass; each value is decoded only when the entry asks for it.
+#[derive(Debug, Default)]
 pub struct RecordSummary<'a> {
+    raw: RawRecord<'a>,
+}
+
+/// What Datadog's CloudTrail pipeline derives from a record (written with
+/// `DD_STANDARD_ATTRIBUTES`).
+#[derive(Debug, Default, PartialEq)]
+struct StandardAttributes<'a> {
     /// `eventName` (→ `evt.name`).
-    pub event_name: Option<Cow<'a, str>>,
-    /// `eventTime` (→ `timestamp`).
-    pub event_time: Option<Cow<'a, str>>,
+    event_name: Option<Cow<'a, str>>,
     /// Whether `errorCode` is present (→ `evt.outcome: failure`).
-    pub failed: bool,
-    /// The EC2 instance id when `userIdentity.arn` is an assumed role whose session name is
-    /// an instance id (→ `host`).
-    pub instance_id: Option<Cow<'a, str>>,
+    failed: bool,
     /// `sourceIPAddress` when it is an IP address (→ `network.client.ip`).
-    pub client_ip: Option<Cow<'a, str>>,
+    client_ip: Option<Cow<'a, str>>,
     /// `userIdentity.principalId` (→ `usr.id`).
-    pub user_id: Option<Cow<'a, str>>,
+    user_id: Option<Cow<'a, str>>,
     /// `userIdentity.userName`, else the assumed-role session name (→ `usr.name`).
-    pub user_name: Option<Cow<'a, str>>,
+    user_name: Option<Cow<'a, str>>,
 }
 
 /// A record that is not a valid JSON object (or names a field the summary reads twice).
@@ -37,7 +41,7 @@ pub struct RecordSummary<'a> {
 pub struct InvalidRecord;
 
 /// The raw text of the top-level fields the summary reads.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct RawRecord<'a> {
     event_name: Option<&'a [u8]>,
     event_time: Option<&'a [u8]>,
@@ -45,22 +49,6 @@ struct RawRecord<'a> {
     user_identity: Option<&'a [u8]>,
     source_ip: Option<&'a [u8]>,
     duplicate: bool,
-}
-
-/// Raw values of the members of an object that the summary reads.
-trait Fields<'a> {
-    /// Where the value of member `name` (quoted, without escapes) goes, if it is read.
-    fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a [u8]>>;
-
-    /// Set when a member that is read appears twice.
-    fn duplicate(&mut self) -> &mut bool;
-
-    /// Keeps `value` if member `name` is read.
-    fn note(&mut self, name: &[u8], value: &'a [u8]) {
-        let Some(slot) = self.slot(name) else { return };
-        let seen = slot.replace(value).is_some();
-        *self.duplicate() |= seen;
-    }
 }
 
 impl<'a> Fields<'a> for RawRecord<'a> {
@@ -113,23 +101,6 @@ impl<'a> RawIdentity<'a> {
     }
 }
 
-/// Calls `each` with the (unescaped) name and raw value of every member of a valid object.
-fn members<'a>(object: &'a [u8], mut each: impl FnMut(Cow<'a, [u8]>, &'a [u8])) -> bool {
-    json_validate::validate(object, |name, value| each(member_name(name), value))
-}
-
-/// A member name as written → its quoted form without escapes, so `"event\u004eame"`
-/// matches `"eventName"` as it would for any JSON reader.
-fn member_name(name: &[u8]) -> Cow<'_, [u8]> {
-    if !name.contains(&b'\\') {
-        return Cow::Borrowed(name);
-    }
-    match serde_json::from_slice::<String>(name) {
-        Ok(unescaped) => Cow::Owned(format!("\"{unescaped}\"").into_bytes()),
-        Err(_) => Cow::Borrowed(name),
-    }
-}
-
 impl<'a> RecordSummary<'a> {
     /// Reads the summary of a record. Fails when `record` is not a valid JSON object (UTF-8
     /// included) or repeats one of the fields read here.
@@ -141,7 +112,7 @@ impl<'a> RecordSummary<'a> {
         if !members(record, |name, value| raw.note(&name, value)) {
             return Err(InvalidRecord);
         }
-        raw.summary()
+        raw.checked()
     }
 
     /// Reads the summary of the record that `text` starts with, when that record is a
@@ -152,42 +123,47 @@ impl<'a> RecordSummary<'a> {
             return None;
         }
         let mut raw = RawRecord::default();
-        let end = json_validate::compact_prefix(text, |name, value| raw.note(&member_name(name), value))?;
-        raw.summary().ok().map(|summary| (summary, end))
+        let end =
+            json_validate::compact_prefix(text, |name, value| raw.note(&super::fields::member_name(name), value))?;
+        raw.checked().ok().map(|summary| (summary, end))
+    }
+
+    /// `eventTime` (→ the log date).
+    pub fn event_time(&self) -> Option<Cow<'a, str>> {
+        text(self.raw.event_time)
+    }
+
+    /// The EC2 instance id when `userIdentity.arn` is an assumed role whose session name is
+    /// an instance id (→ `host`). The identity is read only when it names an assumed role.
+    pub fn instance_id(&self) -> Option<Cow<'a, str>> {
+        let identity = self.raw.user_identity?;
+        memchr::memmem::find(identity, b"assumed-role/")?;
+        let arn = RawIdentity::parse(Some(identity)).and_then(|i| text(i.arn));
+        arn.and_then(assumed_role_session).filter(|session| is_instance_id(session))
+    }
+
+    /// The standard attributes Datadog's CloudTrail pipeline derives.
+    fn standard_attributes(&self) -> StandardAttributes<'a> {
+        let identity = RawIdentity::parse(self.raw.user_identity);
+        let session = identity.as_ref().and_then(|i| text(i.arn)).and_then(assumed_role_session);
+        StandardAttributes {
+            event_name: text(self.raw.event_name),
+            failed: self.raw.error_code.is_some_and(|code| code != b"null"),
+            client_ip: text(self.raw.source_ip).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()),
+            user_id: identity.as_ref().and_then(|i| text(i.principal_id)),
+            user_name: identity.as_ref().and_then(|i| text(i.user_name)).or(session),
+        }
     }
 }
 
 impl<'a> RawRecord<'a> {
-    fn summary(self) -> Result<RecordSummary<'a>, InvalidRecord> {
+    /// The summary, unless a field it reads appears twice.
+    fn checked(self) -> Result<RecordSummary<'a>, InvalidRecord> {
         if self.duplicate {
             return Err(InvalidRecord);
         }
-        let identity = RawIdentity::parse(self.user_identity);
-        let arn = identity.as_ref().and_then(|i| text(i.arn));
-        let session = arn.and_then(assumed_role_session);
-        let instance_id = session.clone().filter(|s| is_instance_id(s));
-        let user_name = identity.as_ref().and_then(|i| text(i.user_name)).or(session);
-        Ok(RecordSummary {
-            event_name: text(self.event_name),
-            event_time: text(self.event_time),
-            failed: self.error_code.is_some_and(|code| code != b"null"),
-            instance_id,
-            client_ip: text(self.source_ip).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()),
-            user_id: identity.as_ref().and_then(|i| text(i.principal_id)),
-            user_name,
-        })
+        Ok(RecordSummary { raw: self })
     }
-}
-
-/// A string value from valid JSON text: borrowed when it has no escapes; `None` for other
-/// types.
-fn text(raw: Option<&[u8]>) -> Option<Cow<'_, str>> {
-    let raw = raw?;
-    let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
-    if !inner.contains(&b'\\') {
-        return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
-    }
-    serde_json::from_slice::<String>(raw).ok().map(Cow::Owned)
 }
 
 /// `arn:aws:sts::123:assumed-role/Role/session` → `session` (borrowed when the ARN is).
@@ -218,13 +194,13 @@ pub fn write_record(
 ) -> bool {
     ctx.begin(out, "cloudtrail", "cloudtrail");
     ctx.write_tags(out, &[]);
-    if let Some(host) = &summary.instance_id {
+    if let Some(host) = summary.instance_id() {
         out.extend_from_slice(b",\"host\":");
-        json::write_str(out, host);
+        json::write_str(out, &host);
     }
-    let clamped = ctx.write_date_if_clamped(out, summary.event_time.as_deref());
+    let clamped = ctx.write_date_if_clamped(out, summary.event_time().as_deref());
     if ctx.standard_attributes {
-        write_standard_attributes(out, summary);
+        write_standard_attributes(out, &summary.standard_attributes());
     }
     write_origin(out, origin);
     append_members(out, record);
@@ -234,7 +210,7 @@ pub fn write_record(
 
 /// `evt.name`, `evt.outcome`, `network.client.ip`, `usr.id`, `usr.name`: what Datadog's
 /// CloudTrail pipeline derives from the record, for logs that do not go through it.
-fn write_standard_attributes(out: &mut Vec<u8>, summary: &RecordSummary<'_>) {
+fn write_standard_attributes(out: &mut Vec<u8>, summary: &StandardAttributes<'_>) {
     out.extend_from_slice(b",\"evt\":{");
     if let Some(name) = &summary.event_name {
         out.extend_from_slice(b"\"name\":");

@@ -7,9 +7,10 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::fields::{Fields, members, text};
 use super::rules::Rules;
 use super::{EntryContext, append_members};
-use crate::json::{self, lenient_bool, lenient_f64, lenient_object, lenient_str};
+use crate::json::{self, lenient_bool, lenient_object, lenient_str};
 use crate::stats::DropReason;
 
 /// The finding fields the entry needs, read leniently (a field of an unexpected type is
@@ -38,28 +39,57 @@ pub struct FindingSummary<'a> {
     pub remote_ip: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+/// The raw text of the finding's top-level members the summary reads.
+#[derive(Default)]
 struct RawFinding<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Option<&'a RawValue>,
-    #[serde(borrow)]
-    title: Option<&'a RawValue>,
-    #[serde(borrow)]
-    description: Option<&'a RawValue>,
-    #[serde(borrow)]
-    severity: Option<&'a RawValue>,
-    #[serde(rename = "updatedAt", borrow)]
-    updated_at: Option<&'a RawValue>,
-    #[serde(rename = "createdAt", borrow)]
-    created_at: Option<&'a RawValue>,
-    #[serde(rename = "accountId", borrow)]
-    account_id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    region: Option<&'a RawValue>,
-    #[serde(borrow)]
-    resource: Option<&'a RawValue>,
-    #[serde(borrow)]
-    service: Option<&'a RawValue>,
+    kind: Option<&'a [u8]>,
+    title: Option<&'a [u8]>,
+    description: Option<&'a [u8]>,
+    severity: Option<&'a [u8]>,
+    updated_at: Option<&'a [u8]>,
+    created_at: Option<&'a [u8]>,
+    account_id: Option<&'a [u8]>,
+    region: Option<&'a [u8]>,
+    resource: Option<&'a [u8]>,
+    service: Option<&'a [u8]>,
+    duplicate: bool,
+}
+
+impl<'a> Fields<'a> for RawFinding<'a> {
+    fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a [u8]>> {
+        Some(match name {
+            b"\"type\"" => &mut self.kind,
+            b"\"title\"" => &mut self.title,
+            b"\"description\"" => &mut self.description,
+            b"\"severity\"" => &mut self.severity,
+            b"\"updatedAt\"" => &mut self.updated_at,
+            b"\"createdAt\"" => &mut self.created_at,
+            b"\"accountId\"" => &mut self.account_id,
+            b"\"region\"" => &mut self.region,
+            b"\"resource\"" => &mut self.resource,
+            b"\"service\"" => &mut self.service,
+            _ => return None,
+        })
+    }
+
+    fn duplicate(&mut self) -> &mut bool {
+        &mut self.duplicate
+    }
+}
+
+/// A nested object member parsed into `T`, tolerating a value of another shape (→ `None`).
+fn object<'a, T: Deserialize<'a>>(raw: Option<&'a [u8]>) -> Option<T> {
+    serde_json::from_slice(raw?).ok()
+}
+
+/// A number member; also accepts a numeric string such as `"8.0"`.
+fn number(raw: Option<&[u8]>) -> Option<f64> {
+    let raw = raw?;
+    let n = match raw.first() {
+        Some(b'"') => text(Some(raw))?.trim().parse::<f64>().ok()?,
+        _ => serde_json::from_slice::<f64>(raw).ok()?,
+    };
+    n.is_finite().then_some(n)
 }
 
 #[derive(Deserialize)]
@@ -144,14 +174,21 @@ struct RawAdditionalInfo<'a> {
 }
 
 impl<'a> FindingSummary<'a> {
-    /// Reads the summary of a finding. Fails only when `finding` is not a JSON object.
-    pub fn parse(finding: &'a [u8]) -> Result<Self, serde_json::Error> {
-        let raw: RawFinding<'a> = serde_json::from_slice(finding)?;
-        let instance_id = lenient_object::<RawResource>(raw.resource)
+    /// Reads the summary of a finding in its validation pass. Fails when `finding` is not a
+    /// valid JSON object (UTF-8 included) or repeats a member the summary reads.
+    pub fn parse(finding: &'a [u8]) -> Result<Self, InvalidFinding> {
+        if finding.first() != Some(&b'{') {
+            return Err(InvalidFinding);
+        }
+        let mut raw = RawFinding::default();
+        if !members(finding, |name, value| raw.note(&name, value)) || raw.duplicate {
+            return Err(InvalidFinding);
+        }
+        let instance_id = object::<RawResource>(raw.resource)
             .and_then(|r| lenient_object::<RawInstance>(r.instance_details))
             .and_then(|i| lenient_str(i.instance_id))
             .filter(|id| id.starts_with("i-"));
-        let service = lenient_object::<RawService>(raw.service);
+        let service = object::<RawService>(raw.service);
         let sample = service
             .as_ref()
             .and_then(|s| lenient_object::<RawAdditionalInfo>(s.additional_info))
@@ -160,12 +197,12 @@ impl<'a> FindingSummary<'a> {
         let archived = service.as_ref().and_then(|s| lenient_bool(s.archived)).unwrap_or(false);
         let remote_ip = service.as_ref().and_then(|s| remote_ip(s.action));
         Ok(Self {
-            kind: lenient_str(raw.kind).filter(|k| !k.is_empty()),
-            title: lenient_str(raw.title).or_else(|| lenient_str(raw.description)).filter(|t| !t.is_empty()),
-            severity: lenient_f64(raw.severity),
-            date: lenient_str(raw.updated_at).or_else(|| lenient_str(raw.created_at)),
-            account: lenient_str(raw.account_id),
-            region: lenient_str(raw.region),
+            kind: text(raw.kind).filter(|k| !k.is_empty()),
+            title: text(raw.title).or_else(|| text(raw.description)).filter(|t| !t.is_empty()),
+            severity: number(raw.severity),
+            date: text(raw.updated_at).or_else(|| text(raw.created_at)),
+            account: text(raw.account_id),
+            region: text(raw.region),
             instance_id,
             sample,
             archived,
@@ -205,6 +242,11 @@ pub(crate) fn severity_level(severity: f64) -> (&'static str, &'static str) {
         ("info", "low")
     }
 }
+
+/// A finding that is not a valid JSON object (or repeats a member the summary reads).
+#[derive(Debug, thiserror::Error)]
+#[error("not a valid JSON object")]
+pub struct InvalidFinding;
 
 /// Envelope fields used when the finding itself lacks them.
 #[derive(Debug, Default, Clone, Copy)]

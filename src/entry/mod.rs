@@ -5,6 +5,7 @@
 //! The layout of each kind is documented in the README ("Log entry layout").
 
 pub(crate) mod cloudtrail;
+mod fields;
 pub(crate) mod finding;
 pub(crate) mod plain;
 pub(crate) mod rules;

@@ -61,10 +61,9 @@ fn forward_finding<O: BatchOut>(
     origin: ObjectOrigin<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), SinkError> {
-    // serde_json does not check the UTF-8 of strings it skips: check the whole line, since it
-    // is copied into the entry as is.
-    let summary = std::str::from_utf8(line).ok().and_then(|_| FindingSummary::parse(line).ok());
-    let Some(summary) = summary else {
+    // The summary is read in the line's validation pass (UTF-8 included): the line is
+    // copied into the entry as is.
+    let Ok(summary) = FindingSummary::parse(line) else {
         return sink.commit_invalid(ctx, "guardduty", Some(origin), line);
     };
     if let Some(reason) = summary.dropped_by(&ctx.rules) {
