@@ -1,12 +1,15 @@
-//! The codec floor for a log file: the CPU time that only decompressing the input (gzip) and
-//! compressing the same bytes again for the intake take, with the libraries the forwarder
-//! uses (flate2 with the zlib-rs backend, zstd) and in request-body-sized chunks (each chunk
-//! a separate gzip member or zstd frame, as each request body is). Anything the forwarder
+//! The codec floor for log files: the CPU time that only decompressing the input and
+//! compressing the same bytes again for the intake take, with the forwarder's own decoder and
+//! compressor (the same libraries and levels) and in request-body-sized chunks (each chunk a
+//! separate gzip member or zstd frame, as each request body is). Anything the forwarder
 //! spends above this goes to parsing, building entries and sending.
 //!
 //! ```text
-//! cargo run --release --example codec_floor -- FILE.json.gz gzip|zstd|none LEVEL [--chunk BYTES]
+//! cargo run --release --example codec_floor -- FILE_OR_DIR gzip|zstd|none LEVEL [--chunk BYTES]
 //! ```
+//!
+//! A folder stands for every file under it (a corpus of CloudTrail objects), read in name
+//! order as one stream.
 //!
 //! Runs on one thread and measures that thread's CPU time (user + system, nanoseconds from
 //! /proc/thread-self/schedstat; /proc/self/stat ticks where that is missing). Prints one line:
@@ -14,11 +17,13 @@
 //! compress_cpu_s=… cpu_s=… wall_s=… cpu_s_per_gb=…` (GB = 10^9 raw bytes).
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use flate2::bufread::MultiGzDecoder;
+use security_log_forwarder::compress::{Codec, Compression};
+use security_log_forwarder::internals::{compress, decoded};
 
 /// The forwarder's largest request body (`limits::MAX_BODY_BYTES`).
 const DEFAULT_CHUNK: usize = 5_000_000;
@@ -28,17 +33,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("codec_floor: {err}");
-            eprintln!("usage: codec_floor FILE.json.gz gzip|zstd|none LEVEL [--chunk BYTES]");
+            eprintln!("usage: codec_floor FILE_OR_DIR gzip|zstd|none LEVEL [--chunk BYTES]");
             ExitCode::from(2)
         }
     }
-}
-
-#[derive(Clone, Copy)]
-enum Codec {
-    Gzip,
-    Zstd,
-    None,
 }
 
 fn run() -> Result<(), String> {
@@ -63,8 +61,11 @@ fn run() -> Result<(), String> {
         other => return Err(format!("unknown codec `{other}`")),
     };
     let level: i32 = level.parse().map_err(|e| format!("LEVEL: {e}"))?;
-    let file = File::open(&path).map_err(|e| format!("{path}: {e}"))?;
-    let mut input = MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, file));
+    let compression = Compression { codec, level };
+    let mut files = Vec::new();
+    collect(Path::new(&path), &mut files).map_err(|e| format!("{path}: {e}"))?;
+    let mut files = files.into_iter();
+    let mut input: Option<Box<dyn Read + Send>> = None;
 
     let wall = Instant::now();
     let start = cpu_seconds();
@@ -73,17 +74,41 @@ fn run() -> Result<(), String> {
     let mut raw_bytes = 0u64;
     let mut compressed_bytes = 0u64;
     let mut buf = vec![0u8; chunk];
+    let mut filled = 0;
     loop {
         let t0 = cpu_seconds();
-        let n = fill(&mut input, &mut buf).map_err(|e| format!("{path}: {e}"))?;
+        let reader = match &mut input {
+            Some(reader) => reader,
+            None => match files.next() {
+                Some(file) => {
+                    let opened = File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+                    input.insert(Box::new(
+                        decoded(opened, None, u64::MAX).map_err(|e| format!("{}: {e}", file.display()))?,
+                    ))
+                }
+                None if filled == 0 => break,
+                None => {
+                    compressed_bytes += compressed_size(&buf[..filled], compression)?;
+                    raw_bytes += filled as u64;
+                    compress += cpu_seconds() - t0;
+                    break;
+                }
+            },
+        };
+        let n = fill(reader, &mut buf[filled..]).map_err(|e| format!("{path}: {e}"))?;
         let t1 = cpu_seconds();
         decompress += t1 - t0;
         if n == 0 {
-            break;
+            input = None;
+            continue;
         }
-        raw_bytes += n as u64;
-        compressed_bytes += compress_chunk(&buf[..n], codec, level).map_err(|e| format!("compressing: {e}"))? as u64;
-        compress += cpu_seconds() - t1;
+        filled += n;
+        if filled == buf.len() {
+            compressed_bytes += compressed_size(&buf, compression)?;
+            raw_bytes += filled as u64;
+            filled = 0;
+            compress += cpu_seconds() - t1;
+        }
     }
     let total = cpu_seconds() - start;
     let wall = wall.elapsed().as_secs_f64();
@@ -92,6 +117,9 @@ fn run() -> Result<(), String> {
         Codec::Zstd => "zstd",
         Codec::None => "none",
     };
+    if raw_bytes == 0 {
+        return Err(format!("{path}: no data"));
+    }
     println!(
         "floor codec={name} level={level} chunk={chunk} raw_bytes={raw_bytes} compressed_bytes={compressed_bytes} decompress_cpu_s={decompress:.3} compress_cpu_s={compress:.3} cpu_s={total:.3} wall_s={wall:.3} cpu_s_per_gb={:.3}",
         total / (raw_bytes.max(1) as f64 / 1e9)
@@ -113,19 +141,25 @@ fn fill(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// Compresses one request body the way the forwarder does; returns the compressed size.
-fn compress_chunk(raw: &[u8], codec: Codec, level: i32) -> io::Result<usize> {
-    let body = match codec {
-        Codec::Gzip => {
-            let level = flate2::Compression::new(level.clamp(0, 9) as u32);
-            let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 6 + 64), level);
-            encoder.write_all(raw)?;
-            encoder.finish()?
+/// Compresses one request body as the forwarder does; returns the compressed size.
+fn compressed_size(raw: &[u8], compression: Compression) -> Result<u64, String> {
+    let body = compress(raw, compression).map_err(|e| format!("compressing: {e}"))?;
+    Ok(std::hint::black_box(body).len() as u64)
+}
+
+/// The files under `path` (or `path` itself), in name order.
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            collect(&entry, out)?;
         }
-        Codec::Zstd => zstd::bulk::compress(raw, level)?,
-        Codec::None => raw.to_vec(),
-    };
-    Ok(std::hint::black_box(body).len())
+    } else {
+        out.push(path.to_owned());
+    }
+    Ok(())
 }
 
 /// CPU time (user + system) of the calling thread so far, in seconds.

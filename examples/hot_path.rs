@@ -3,8 +3,10 @@
 //! its records on one thread.
 //!
 //! ```text
-//! cargo run --release --example hot_path -- FILE.json.gz [STAGE]
+//! cargo run --release --example hot_path -- FILE_OR_DIR [STAGE]
 //! ```
+//!
+//! A folder stands for every `.json.gz` file under it (a corpus of CloudTrail objects).
 //!
 //! With STAGE, only that stage runs (five times), for a profiler:
 //! `perf record -g target/profiling/examples/hot_path FILE.json.gz summary`.
@@ -20,8 +22,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use security_log_forwarder::internals::{
-    Batch, BatchOut, Clock, EntryContext, EntrySink, ObjectOrigin, RecordSummary, Rules, Tags, read_object, validate,
-    write_record,
+    Batch, BatchOut, Clock, EntryContext, EntrySink, ObjectOrigin, RecordSummary, RecordWriter, Rules, Tags,
+    read_object, validate,
 };
 use security_log_forwarder::source::ObjectKind;
 use serde_json::value::RawValue;
@@ -40,7 +42,7 @@ struct File<'a> {
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
-        eprintln!("usage: hot_path FILE.json.gz [STAGE]");
+        eprintln!("usage: hot_path FILE_OR_DIR [STAGE]");
         return ExitCode::from(2);
     };
     match run(&path, args.next()) {
@@ -61,13 +63,38 @@ impl BatchOut for Discard {
     }
 }
 
+/// The `.json.gz` files under `path` (or `path` itself), in name order.
+fn collect(path: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            collect(&entry, out)?;
+        }
+    } else if path.to_string_lossy().ends_with(".json.gz") {
+        out.push(path.to_owned());
+    }
+    Ok(())
+}
+
 fn run(path: &str, only: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
-    let mut raw = Vec::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(path)?).read_to_end(&mut raw)?;
-    let file: File = serde_json::from_slice(&raw)?;
-    let records: Vec<&[u8]> = file.records.iter().map(|r| r.get().as_bytes()).collect();
+    let mut paths = Vec::new();
+    collect(std::path::Path::new(path), &mut paths)?;
+    let mut raws = Vec::new();
+    for file in &paths {
+        let mut raw = Vec::new();
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(file)?).read_to_end(&mut raw)?;
+        raws.push(raw);
+    }
+    let files: Vec<File> = raws.iter().map(|raw| serde_json::from_slice(raw)).collect::<Result<_, _>>()?;
+    let records: Vec<&[u8]> = files.iter().flat_map(|f| f.records.iter().map(|r| r.get().as_bytes())).collect();
     let bytes: usize = records.iter().map(|r| r.len()).sum();
-    println!("file={path} records={} record_bytes={bytes} file_bytes={}", records.len(), raw.len());
+    let file_bytes: usize = raws.iter().map(Vec::len).sum();
+    println!(
+        "path={path} files={} records={} record_bytes={bytes} file_bytes={file_bytes}",
+        paths.len(),
+        records.len()
+    );
     let ctx = EntryContext {
         tags: Tags::new(""),
         source_override: None,
@@ -90,11 +117,15 @@ fn run(path: &str, only: Option<String>) -> Result<(), Box<dyn std::error::Error
     };
 
     stage("read_object", &mut || {
-        let mut sink = EntrySink::new(Discard);
-        let read = read_object(&raw[..], ObjectKind::CloudTrail, u64::MAX, &ctx, ORIGIN, &mut sink);
-        let (stats, _, _) = sink.finish();
-        assert!(read.is_ok() && stats.entries_failed == 0);
-        stats.batches as usize
+        let mut batches = 0;
+        for raw in &raws {
+            let mut sink = EntrySink::new(Discard);
+            let read = read_object(&raw[..], None, ObjectKind::CloudTrail, u64::MAX, &ctx, ORIGIN, &mut sink);
+            let (stats, _, _) = sink.finish();
+            assert!(read.is_ok() && stats.entries_failed == 0);
+            batches += stats.batches as usize;
+        }
+        batches
     });
     stage("utf8", &mut || records.iter().filter(|r| std::str::from_utf8(r).is_ok()).count());
     stage("validate", &mut || records.iter().filter(|r| validate(r, |_, _| {})).count());
@@ -104,10 +135,11 @@ fn run(path: &str, only: Option<String>) -> Result<(), Box<dyn std::error::Error
     stage("summary", &mut || records.iter().filter(|r| RecordSummary::parse(r).is_ok()).count());
     let summaries: Vec<RecordSummary> = records.iter().filter_map(|r| RecordSummary::parse(r).ok()).collect();
     let mut entry = Vec::with_capacity(1 << 20);
+    let writer = RecordWriter::new(&ctx, ORIGIN);
     stage("write_entry", &mut || {
         let mut total = 0;
         for (summary, record) in summaries.iter().zip(&records) {
-            write_record(&mut entry, &ctx, summary, ORIGIN, record);
+            writer.write(&mut entry, &ctx, summary, record);
             total += entry.len();
         }
         total

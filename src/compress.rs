@@ -1,16 +1,17 @@
-//! Request body compression (gzip with the pure-Rust zlib-rs backend, or zstd) and the
-//! inverse, used only on rare paths (splitting a 413'd body, dry runs).
+//! Request body compression — zstd, or gzip with libdeflate (whole bodies in one call: better
+//! ratio than zlib-rs at the same level for less CPU, measured on real CloudTrail bodies) —
+//! and the inverse, used only on rare paths (splitting a 413'd body, dry runs).
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use bytes::Bytes;
 
 /// Request body compression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Codec {
-    /// `Content-Encoding: gzip` (documented by the intake; the default).
+    /// `Content-Encoding: gzip` (the encoding the intake's API reference documents).
     Gzip,
-    /// `Content-Encoding: zstd` (accepted by the intake but undocumented: opt-in).
+    /// `Content-Encoding: zstd` (what the Datadog Agent and Lambda extension send; the default).
     Zstd,
     /// No compression.
     None,
@@ -31,18 +32,27 @@ impl Compression {
 }
 
 /// Compresses a whole request body.
-pub(crate) fn compress(raw: &[u8], compression: Compression) -> io::Result<Bytes> {
+pub fn compress(raw: &[u8], compression: Compression) -> io::Result<Bytes> {
     match compression.codec {
         Codec::None => Ok(Bytes::copy_from_slice(raw)),
         Codec::Gzip => {
-            let level = flate2::Compression::new(compression.level.clamp(0, 9) as u32);
-            // Room for a 3:1 ratio (gzip-1 on logs is about 3.4:1), so the output is not reallocated.
-            let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 3 + 64), level);
-            encoder.write_all(raw)?;
-            Ok(Bytes::from(encoder.finish()?))
+            let level = libdeflater::CompressionLvl::new(compression.level.clamp(0, 12))
+                .map_err(|_| io::Error::other(format!("gzip level {} is not supported", compression.level)))?;
+            let mut compressor = libdeflater::Compressor::new(level);
+            let mut body = vec![0; compressor.gzip_compress_bound(raw.len())];
+            let len = compressor.gzip_compress(raw, &mut body).map_err(io::Error::other)?;
+            body.truncate(len);
+            Ok(shrunk(body))
         }
-        Codec::Zstd => Ok(Bytes::from(zstd::bulk::compress(raw, compression.level)?)),
+        Codec::Zstd => Ok(shrunk(zstd::bulk::compress(raw, compression.level)?)),
     }
+}
+
+/// A compressed body without the spare capacity of its worst-case buffer (a body in flight
+/// would otherwise hold a whole uncompressed body's worth of memory).
+fn shrunk(mut body: Vec<u8>) -> Bytes {
+    body.shrink_to_fit();
+    Bytes::from(body)
 }
 
 /// Decompresses a body made by [`compress`].

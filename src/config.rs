@@ -84,7 +84,7 @@ impl Config {
         };
         let (default_level, levels) = match codec {
             Codec::Gzip => (6, 0..=9),
-            Codec::Zstd => (3, 1..=19),
+            Codec::Zstd => (2, 1..=19),
             Codec::None => (0, 0..=0),
         };
         let level = match get("DD_COMPRESSION_LEVEL") {
@@ -256,7 +256,7 @@ mod tests {
     fn defaults() {
         let c = config(&[]).unwrap();
         assert_eq!(c.intake.url, "https://http-intake.logs.datadoghq.com/api/v2/logs");
-        assert_eq!(c.forwarder.compression, Compression { codec: Codec::Zstd, level: 3 });
+        assert_eq!(c.forwarder.compression, Compression { codec: Codec::Zstd, level: 2 });
         assert!(!c.forwarder.entries.standard_attributes);
         assert_eq!(c.forwarder.max_concurrency, 4);
         assert_eq!(c.api_key, ApiKeySource::None);

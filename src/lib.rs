@@ -62,8 +62,9 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 #[doc(hidden)]
 pub mod internals {
     pub use crate::batch::Batch;
+    pub use crate::compress::compress;
     pub use crate::dispatch::{Invocation, dispatch};
-    pub use crate::entry::cloudtrail::{RecordSummary, write_record};
+    pub use crate::entry::cloudtrail::{RecordSummary, RecordWriter};
     pub use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
     pub use crate::entry::rules::{Rules, Scrubber};
     pub use crate::entry::tags::Tags;
@@ -72,7 +73,7 @@ pub mod internals {
     pub use crate::json_validate::validate;
     pub use crate::sink::{BatchOut, EntrySink};
     pub use crate::source::cloudtrail::read_records;
-    pub use crate::source::decode::{Encoding, sniff};
+    pub use crate::source::decode::{Encoding, decoded, sniff};
     pub use crate::source::eventbridge::FindingEvent;
     pub use crate::source::object_reader::read_object;
     pub use crate::timestamp::Clock;

@@ -8,9 +8,12 @@ use std::time::{Duration, Instant};
 
 use crate::deadline::Deadline;
 use crate::intake::Intake;
-use crate::pipeline::{ForwardError, Forwarder, ObjectReport, Outcome};
+use crate::pipeline::{ForwardError, Forwarder, ObjectReport, ObjectSource, Outcome};
 use crate::source::{ObjectRef, ObjectStore};
 use crate::stats::Stats;
+
+/// Local files handed to the pipeline at once (it reads a few at a time).
+const FILES_PER_ROUND: usize = 32;
 
 /// Forwards every object of `sources`.
 pub async fn replay<I: Intake, S: ObjectStore>(forwarder: &Forwarder<I, S>, sources: &[String]) -> Outcome {
@@ -26,10 +29,15 @@ pub async fn replay<I: Intake, S: ObjectStore>(forwarder: &Forwarder<I, S>, sour
                 errors.push(ForwardError::LocalFile { path: source.clone(), source: err });
                 continue;
             }
-            for path in files {
-                let report = forwarder.forward_file(&path).await;
-                progress.object_done(&report, std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0));
-                errors.extend(report.error);
+            // A few files at a time (as S3 objects are), in chunks so progress keeps moving.
+            for chunk in files.chunks(FILES_PER_ROUND) {
+                let sizes: Vec<u64> =
+                    chunk.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).collect();
+                let objects = chunk.iter().cloned().map(ObjectSource::Local).enumerate().collect();
+                for (i, report) in forwarder.forward_objects(objects, Deadline::none()).await {
+                    progress.object_done(&report, sizes.get(i).copied().unwrap_or(0));
+                    errors.extend(report.error);
+                }
             }
         }
     }
@@ -61,7 +69,9 @@ async fn replay_prefix<I: Intake, S: ObjectStore>(
             .objects
             .into_iter()
             .enumerate()
-            .map(|(i, (key, _))| (i, ObjectRef { bucket: bucket.to_owned(), key, fallback_key: None }))
+            .map(|(i, (key, _))| {
+                (i, ObjectSource::S3(ObjectRef { bucket: bucket.to_owned(), key, fallback_key: None }))
+            })
             .collect();
         for (i, report) in forwarder.forward_objects(objects, Deadline::none()).await {
             progress.object_done(&report, sizes.get(i).copied().unwrap_or(0));

@@ -12,8 +12,8 @@ use std::time::Duration;
 use security_log_forwarder::deadline::Deadline;
 use security_log_forwarder::intake::HttpIntake;
 use security_log_forwarder::pipeline::{Forwarder, ObjectReport, Outcome};
-use security_log_forwarder::source::ObjectKind;
 use security_log_forwarder::source::S3Store;
+use security_log_forwarder::source::{ObjectBody, ObjectKind};
 use security_log_forwarder::stats::{DropReason, Stats};
 use support::intake::TestIntake;
 use support::s3_name;
@@ -49,7 +49,8 @@ async fn invoke(intake: &TestIntake, event: &[u8]) -> Outcome {
 async fn read(intake: &TestIntake, name: &str, body: Vec<u8>, vars: &[(&str, &str)]) -> ObjectReport {
     let f = forwarder(intake, vars);
     let kind = ObjectKind::of_key(name);
-    let reader = Box::new(std::io::Cursor::new(body));
+    let size = Some(body.len() as u64);
+    let reader = ObjectBody { reader: Box::new(std::io::Cursor::new(body)), size };
     let report = tokio::time::timeout(LIMIT, f.forward_reader(reader, kind, s3_name("bad", name), Deadline::none()))
         .await
         .expect("hung");

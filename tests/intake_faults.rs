@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use security_log_forwarder::deadline::Deadline;
 use security_log_forwarder::intake::HttpIntake;
 use security_log_forwarder::pipeline::{Forwarder, ObjectName, Outcome};
-use security_log_forwarder::source::ObjectKind;
 use security_log_forwarder::source::S3Store;
+use security_log_forwarder::source::{ObjectBody, ObjectKind};
 use support::intake::{Step, TestIntake};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -64,7 +64,7 @@ async fn send_cloudtrail(intake: &TestIntake, records: usize, extra: &[(&str, &s
     let forwarder = forwarder(intake, extra);
     let report = forwarder
         .forward_reader(
-            Box::new(std::io::Cursor::new(cloudtrail_file(records))),
+            ObjectBody { reader: Box::new(std::io::Cursor::new(cloudtrail_file(records))), size: None },
             ObjectKind::CloudTrail,
             ObjectName::S3 { bucket: "b".into(), key: "k".into() },
             Deadline::none(),

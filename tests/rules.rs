@@ -7,8 +7,8 @@ mod support;
 use security_log_forwarder::deadline::Deadline;
 use security_log_forwarder::intake::HttpIntake;
 use security_log_forwarder::pipeline::{Forwarder, ObjectReport};
-use security_log_forwarder::source::ObjectKind;
 use security_log_forwarder::source::S3Store;
+use security_log_forwarder::source::{ObjectBody, ObjectKind};
 use security_log_forwarder::stats::DropReason;
 use support::intake::TestIntake;
 use support::s3_name;
@@ -24,7 +24,7 @@ fn event(name: &str) -> Vec<u8> {
 }
 
 async fn read(forwarder: &Forwarder<HttpIntake, S3Store>, kind: ObjectKind, body: String) -> ObjectReport {
-    let reader = Box::new(std::io::Cursor::new(body.into_bytes()));
+    let reader = ObjectBody { reader: Box::new(std::io::Cursor::new(body.into_bytes())), size: None };
     let report = forwarder.forward_reader(reader, kind, s3_name("bucket", "key"), Deadline::none()).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     assert!(report.stats.balanced(), "{}", report.stats);

@@ -21,7 +21,7 @@ pub fn context() -> EntryContext {
 pub fn read(data: &[u8], kind: ObjectKind) -> (Vec<u8>, String) {
     let ctx = context();
     let mut sink = EntrySink::new(Vec::new());
-    let _ = read_object(data, kind, 64 << 20, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink);
+    let _ = read_object(data, Some(data.len() as u64), kind, 64 << 20, &ctx, ObjectOrigin { bucket: "b", key: "k" }, &mut sink);
     check(sink)
 }
 

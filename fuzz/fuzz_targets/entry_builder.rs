@@ -7,8 +7,8 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use security_log_forwarder::internals::{
-    EnvelopeFallback, FindingBody, FindingSummary, ObjectOrigin, RecordSummary, Scrubber, write_compact, write_finding,
-    write_record,
+    EnvelopeFallback, FindingBody, FindingSummary, ObjectOrigin, RecordSummary, RecordWriter, Scrubber, write_compact,
+    write_finding,
 };
 
 fn valid(entry: &[u8]) {
@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(record) = RecordSummary::parse(&compact) {
-        write_record(&mut out, &ctx, &record, ObjectOrigin { bucket: "b", key: "k" }, &compact);
+        RecordWriter::new(&ctx, ObjectOrigin { bucket: "b", key: "k" }).write(&mut out, &ctx, &record, &compact);
         valid(&out);
         if scrubber.scrub_entry(&out, &mut scrubbed) {
             valid(&scrubbed);

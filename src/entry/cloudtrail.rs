@@ -183,29 +183,40 @@ fn is_instance_id(session: &str) -> bool {
     session.len() > 2 && session.starts_with("i-") && session[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Writes the entry for one record (`record` must be a compact JSON object); returns true
-/// when its date was clamped.
-pub fn write_record(
-    out: &mut Vec<u8>,
-    ctx: &EntryContext,
-    summary: &RecordSummary<'_>,
-    origin: ObjectOrigin<'_>,
-    record: &[u8],
-) -> bool {
-    ctx.begin(out, "cloudtrail", "cloudtrail");
-    ctx.write_tags(out, &[]);
-    if let Some(host) = summary.instance_id() {
-        out.extend_from_slice(b",\"host\":");
-        json::write_str(out, &host);
+/// Writes the entries of one object's records: the attributes every entry of the object
+/// shares (source, service, tags, provenance) are rendered once, so each record costs a copy.
+#[derive(Debug)]
+pub struct RecordWriter {
+    prefix: Vec<u8>,
+}
+
+impl RecordWriter {
+    /// The writer for records of the object at `origin`.
+    pub fn new(ctx: &EntryContext, origin: ObjectOrigin<'_>) -> Self {
+        let mut prefix = Vec::with_capacity(256);
+        ctx.begin(&mut prefix, "cloudtrail", "cloudtrail");
+        ctx.write_tags(&mut prefix, &[]);
+        write_origin(&mut prefix, origin);
+        Self { prefix }
     }
-    let clamped = ctx.write_date_if_clamped(out, summary.event_time().as_deref());
-    if ctx.standard_attributes {
-        write_standard_attributes(out, &summary.standard_attributes());
+
+    /// Writes the entry for one record (`record` must be a compact JSON object); returns
+    /// true when its date was clamped.
+    pub fn write(&self, out: &mut Vec<u8>, ctx: &EntryContext, summary: &RecordSummary<'_>, record: &[u8]) -> bool {
+        out.clear();
+        out.extend_from_slice(&self.prefix);
+        if let Some(host) = summary.instance_id() {
+            out.extend_from_slice(b",\"host\":");
+            json::write_str(out, &host);
+        }
+        let clamped = ctx.write_date_if_clamped(out, summary.event_time().as_deref());
+        if ctx.standard_attributes {
+            write_standard_attributes(out, &summary.standard_attributes());
+        }
+        append_members(out, record);
+        out.push(b'}');
+        clamped
     }
-    write_origin(out, origin);
-    append_members(out, record);
-    out.push(b'}');
-    clamped
 }
 
 /// `evt.name`, `evt.outcome`, `network.client.ip`, `usr.id`, `usr.name`: what Datadog's
@@ -250,7 +261,7 @@ mod tests {
         let summary = RecordSummary::parse(record.as_bytes()).unwrap();
         let mut out = Vec::new();
         let ctx = EntryContext { standard_attributes, ..context() };
-        write_record(&mut out, &ctx, &summary, ORIGIN, record.as_bytes());
+        RecordWriter::new(&ctx, ORIGIN).write(&mut out, &ctx, &summary, record.as_bytes());
         (String::from_utf8(out.clone()).unwrap(), parse(&out))
     }
 
@@ -263,7 +274,7 @@ mod tests {
         assert_eq!(
             text,
             format!(
-                r#"{{"ddsource":"cloudtrail","service":"cloudtrail","ddtags":"env:test","host":"i-0123456789abcdef0","aws":{{"s3":{{"bucket":"trail-bucket","key":"AWSLogs/x.json.gz"}}}},{record}"#
+                r#"{{"ddsource":"cloudtrail","service":"cloudtrail","ddtags":"env:test","aws":{{"s3":{{"bucket":"trail-bucket","key":"AWSLogs/x.json.gz"}}}},"host":"i-0123456789abcdef0",{record}"#
             )
         );
         // No copy of what the record says: eventTime is the date, eventName the event name.

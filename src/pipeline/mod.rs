@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 pub(crate) use errors::combine;
 pub use errors::{ErrorType, ForwardError, ObjectName};
+pub use objects::ObjectSource;
 pub use report::{ObjectReport, Outcome};
 
 use self::delivery::Deliverer;
@@ -78,7 +79,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             }
             Ok(Invocation::Objects(notification)) => {
                 let total = notification.objects.len();
-                let objects = notification.objects.into_iter().map(|o| (0, o)).collect();
+                let objects = notification.objects.into_iter().map(|o| (0, ObjectSource::S3(o))).collect();
                 let mut stats = Stats { notifications_ignored: notification.ignored, ..Stats::default() };
                 let mut errors = Vec::new();
                 for (_, report) in self.forward_objects(objects, deadline).await {

@@ -2,8 +2,6 @@
 //! (replay). Each object is read on a blocking thread while its bodies are delivered; digest
 //! files are skipped here, for every path.
 
-use std::io::Read;
-
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -16,16 +14,25 @@ use crate::intake::Intake;
 use crate::sink::SinkError;
 use crate::source::decode::ReadError;
 use crate::source::object_reader::read_object;
-use crate::source::{ObjectError, ObjectErrorKind, ObjectKind, ObjectRef, ObjectStore};
+use crate::source::{ObjectBody, ObjectError, ObjectErrorKind, ObjectKind, ObjectRef, ObjectStore};
 
 /// Objects of one invocation read at the same time.
 const OBJECT_PARALLELISM: usize = 2;
 
+/// An object to read: named by a notification, or a local file (replay).
+#[derive(Debug, Clone)]
+pub enum ObjectSource {
+    /// An S3 object.
+    S3(ObjectRef),
+    /// A local file.
+    Local(std::path::PathBuf),
+}
+
 impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     /// Reads `objects` a few at a time; each report keeps the tag it came with.
-    pub(crate) async fn forward_objects(
+    pub async fn forward_objects(
         &self,
-        objects: Vec<(usize, ObjectRef)>,
+        objects: Vec<(usize, ObjectSource)>,
         deadline: Deadline,
     ) -> Vec<(usize, ObjectReport)> {
         let slots = std::sync::Arc::new(Semaphore::new(OBJECT_PARALLELISM));
@@ -35,7 +42,10 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             let Ok(slot) = slots.clone().acquire_owned().await else { break };
             let this = self.clone();
             tasks.spawn(async move {
-                let report = this.forward_object(&object, deadline).await;
+                let report = match &object {
+                    ObjectSource::S3(object) => this.forward_object(object, deadline).await,
+                    ObjectSource::Local(path) => this.forward_file(path).await,
+                };
                 drop(slot);
                 (tag, report)
             });
@@ -69,7 +79,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         match opened {
             Ok(body) => {
                 let name = ObjectName::S3 { bucket: object.bucket.clone(), key };
-                self.forward_reader(body.reader, kind, name, deadline).await
+                self.forward_reader(body, kind, name, deadline).await
             }
             Err(err) => ObjectReport::failed(err.into()),
         }
@@ -83,7 +93,11 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             return skipped;
         }
         match std::fs::File::open(path) {
-            Ok(file) => self.forward_reader(Box::new(file), kind, ObjectName::Local(name), Deadline::none()).await,
+            Ok(file) => {
+                let size = file.metadata().ok().map(|m| m.len());
+                let body = ObjectBody { reader: Box::new(file), size };
+                self.forward_reader(body, kind, ObjectName::Local(name), Deadline::none()).await
+            }
             Err(source) => ObjectReport::failed(ForwardError::LocalFile { path: name, source }),
         }
     }
@@ -92,7 +106,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     /// its entries.
     pub async fn forward_reader(
         &self,
-        reader: Box<dyn Read + Send>,
+        body: ObjectBody,
         kind: ObjectKind,
         name: ObjectName,
         deadline: Deadline,
@@ -106,7 +120,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
                 ObjectName::S3 { bucket, key } => ObjectOrigin { bucket, key },
                 ObjectName::Local(path) => ObjectOrigin { bucket: "", key: path },
             };
-            let read = read_object(reader, kind, max_bytes, &ctx, origin, &mut sink);
+            let read = read_object(body.reader, body.size, kind, max_bytes, &ctx, origin, &mut sink);
             let (stats, _, finished) = sink.finish();
             (stats, read.and(finished.map_err(ReadError::from)), name)
         });

@@ -5,7 +5,7 @@
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 
 use super::errors::{self, ForwardError};
-use super::{Forwarder, Outcome};
+use super::{Forwarder, ObjectSource, Outcome};
 use crate::deadline::Deadline;
 use crate::dispatch::{DispatchError, SqsMessage};
 use crate::intake::Intake;
@@ -22,7 +22,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             match &message.notification {
                 Ok(n) => {
                     stats.notifications_ignored += n.ignored;
-                    objects.extend(n.objects.iter().cloned().map(|o| (i, o)));
+                    objects.extend(n.objects.iter().cloned().map(|o| (i, ObjectSource::S3(o))));
                 }
                 Err(err) => {
                     tracing::error!(message_id = %message.message_id, error = %err, "unreadable SQS message; reported as a batch item failure");

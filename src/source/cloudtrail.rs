@@ -5,7 +5,7 @@ use std::io::{self, BufRead};
 
 use super::decode::ReadError;
 use super::scan::{Scanner, malformed};
-use crate::entry::cloudtrail::{RecordSummary, write_record};
+use crate::entry::cloudtrail::{RecordSummary, RecordWriter};
 use crate::entry::{EntryContext, ObjectOrigin};
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink};
@@ -72,10 +72,11 @@ fn read_array<R: BufRead, O: BatchOut>(
         scanner.bump();
         return Ok(());
     }
+    let writer = RecordWriter::new(ctx, origin);
     loop {
-        if !forward_in_place(scanner, ctx, origin, sink)? {
+        if !forward_in_place(scanner, &writer, ctx, sink)? {
             if scanner.read_value(record, MAX_RECORD_BYTES)? {
-                forward_record(record, ctx, origin, sink)?;
+                forward_record(record, &writer, ctx, origin, sink)?;
             } else {
                 sink.drop_record(DropReason::RecordTooLarge);
                 tracing::warn!(
@@ -102,15 +103,15 @@ fn read_array<R: BufRead, O: BatchOut>(
 /// consuming nothing, for any other record.
 fn forward_in_place<R: BufRead, O: BatchOut>(
     scanner: &mut Scanner<R>,
+    writer: &RecordWriter,
     ctx: &EntryContext,
-    origin: ObjectOrigin<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<bool, ReadError> {
     let buffered = scanner.buffered()?;
     let window = &buffered[..buffered.len().min(MAX_RECORD_BYTES)];
     let Some((summary, len)) = RecordSummary::parse_prefix(window) else { return Ok(false) };
     let record = &window[..len];
-    let committed = sink.commit(&ctx.rules, record, |out| write_record(out, ctx, &summary, origin, record));
+    let committed = sink.commit(&ctx.rules, record, |out| writer.write(out, ctx, &summary, record));
     scanner.consume(len);
     committed?;
     Ok(true)
@@ -120,6 +121,7 @@ fn forward_in_place<R: BufRead, O: BatchOut>(
 /// else a plain message.
 fn forward_record<O: BatchOut>(
     record: &[u8],
+    writer: &RecordWriter,
     ctx: &EntryContext,
     origin: ObjectOrigin<'_>,
     sink: &mut EntrySink<O>,
@@ -127,7 +129,7 @@ fn forward_record<O: BatchOut>(
     // The record is copied into the entry as is: the summary only parses when the record is
     // a valid JSON object.
     match RecordSummary::parse(record) {
-        Ok(summary) => sink.commit(&ctx.rules, record, |out| write_record(out, ctx, &summary, origin, record))?,
+        Ok(summary) => sink.commit(&ctx.rules, record, |out| writer.write(out, ctx, &summary, record))?,
         Err(_) => sink.commit_invalid(ctx, "cloudtrail", Some(origin), record)?,
     }
     Ok(())

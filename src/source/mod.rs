@@ -6,6 +6,7 @@ pub(crate) mod cloudtrail;
 pub(crate) mod decode;
 pub(crate) mod envelope;
 pub(crate) mod eventbridge;
+mod gunzip;
 pub(crate) mod lines;
 pub mod object_kind;
 pub(crate) mod object_reader;

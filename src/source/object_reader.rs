@@ -10,17 +10,18 @@ use super::object_kind::ObjectKind;
 use crate::entry::{EntryContext, ObjectOrigin};
 use crate::sink::{BatchOut, EntrySink};
 
-/// Reads a whole object of `kind` from `raw` into `sink`, failing when it decompresses to
-/// more than `max_bytes`.
+/// Reads a whole object of `kind` from `raw` (of `size` bytes, when known) into `sink`,
+/// failing when it decompresses to more than `max_bytes`.
 pub fn read_object<O: BatchOut>(
     raw: impl Read + Send,
+    size: Option<u64>,
     kind: ObjectKind,
     max_bytes: u64,
     ctx: &EntryContext,
     origin: ObjectOrigin<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
-    let reader = decoded(raw, max_bytes)?;
+    let reader = decoded(raw, size, max_bytes)?;
     let plain_source = ctx.source_override.as_deref().unwrap_or("s3");
     match kind {
         ObjectKind::CloudTrail => cloudtrail::read_records(reader, ctx, origin, sink),
@@ -46,7 +47,7 @@ mod tests {
         let ctx = crate::entry::test_support::context();
         let origin = ObjectOrigin { bucket: "b", key: "k" };
         let mut sink = EntrySink::new(Vec::new());
-        let result = read_object(bytes, kind, u64::MAX, &ctx, origin, &mut sink);
+        let result = read_object(bytes, Some(bytes.len() as u64), kind, u64::MAX, &ctx, origin, &mut sink);
         let (mut stats, batches, finish) = sink.finish();
         finish.unwrap();
         let mut entries = Vec::new();
@@ -119,7 +120,7 @@ mod tests {
             b"{\"type\":\"A:B/C\",\"severity\":6.9}\n{\"type\":\"A:B/C\",\"severity\":7}\n{\"type\":\"A:B/C\"}\n";
         let mut sink = EntrySink::new(Vec::new());
         let origin = ObjectOrigin { bucket: "b", key: "k" };
-        read_object(&lines[..], ObjectKind::GuardDutyExport, u64::MAX, &ctx, origin, &mut sink).unwrap();
+        read_object(&lines[..], None, ObjectKind::GuardDutyExport, u64::MAX, &ctx, origin, &mut sink).unwrap();
         let (stats, batches, _) = sink.finish();
         assert_eq!(stats.records_in, 3);
         assert_eq!(stats.dropped_for(crate::stats::DropReason::BelowMinSeverity), 1);
@@ -133,7 +134,7 @@ mod tests {
         let ctx = crate::entry::test_support::context();
         let mut sink = EntrySink::new(Vec::new());
         let origin = ObjectOrigin { bucket: "b", key: "k" };
-        let err = read_object(&bomb[..], ObjectKind::Lines, 10 * 1024 * 1024, &ctx, origin, &mut sink)
+        let err = read_object(&bomb[..], None, ObjectKind::Lines, 10 * 1024 * 1024, &ctx, origin, &mut sink)
             .unwrap_err()
             .to_string();
         assert!(err.contains("more than 10 MiB (DD_MAX_OBJECT_SIZE_MB)"), "{err}");

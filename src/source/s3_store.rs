@@ -15,6 +15,8 @@ use crate::aws_sdk::SharedSdkConfig;
 pub struct ObjectBody {
     /// The (possibly compressed) bytes, streamed.
     pub reader: Box<dyn Read + Send>,
+    /// Its size, when known.
+    pub size: Option<u64>,
 }
 
 /// One page of a listing.
@@ -159,8 +161,9 @@ impl ObjectStore for S3Store {
             .send()
             .await
             .map_err(|err| object_error(bucket, key, err, |e| e.is_no_such_key()))?;
+        let size = response.content_length().and_then(|n| u64::try_from(n).ok());
         let reader = SyncIoBridge::new(response.body.into_async_read());
-        Ok(ObjectBody { reader: Box::new(reader) })
+        Ok(ObjectBody { reader: Box::new(reader), size })
     }
 
     async fn list(&self, bucket: &str, prefix: &str, token: Option<String>) -> Result<ListPage, ObjectError> {
