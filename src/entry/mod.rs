@@ -208,6 +208,14 @@ pub(crate) mod test_support {
         }
     }
 
+    /// gzip of `data` (fast level).
+    pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
     /// Parses a built entry.
     pub(crate) fn parse(entry: &[u8]) -> serde_json::Value {
         serde_json::from_slice(entry)

@@ -115,6 +115,7 @@ impl<R: Read> Read for Capped<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::test_support::gzip;
 
     #[test]
     fn sniffs_magic_bytes() {
@@ -124,12 +125,6 @@ mod tests {
         assert_eq!(sniff(b""), Encoding::Plain);
     }
 
-    fn gzip(data: &[u8]) -> Vec<u8> {
-        use std::io::Write;
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
 
     fn read_all(raw: &[u8], size: Option<u64>, max: u64) -> io::Result<Vec<u8>> {
         let mut out = Vec::new();

@@ -34,14 +34,9 @@ pub fn read_object<O: BatchOut>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::test_support::gzip;
     use crate::stats::Stats;
-    use std::io::Write;
 
-    fn gzip(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
 
     fn run(bytes: &[u8], kind: ObjectKind) -> (Stats, Result<(), ReadError>, Vec<serde_json::Value>) {
         let ctx = crate::entry::test_support::context();
