@@ -31,6 +31,11 @@ impl Compression {
     pub const NONE: Compression = Compression { codec: Codec::None, level: 0 };
 }
 
+thread_local! {
+    /// This thread's zstd compression context and its level.
+    static ZSTD: std::cell::RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Compresses a whole request body.
 pub fn compress(raw: &[u8], compression: Compression) -> io::Result<Bytes> {
     match compression.codec {
@@ -44,7 +49,16 @@ pub fn compress(raw: &[u8], compression: Compression) -> io::Result<Bytes> {
             body.truncate(len);
             Ok(shrunk(body))
         }
-        Codec::Zstd => Ok(shrunk(zstd::bulk::compress(raw, compression.level)?)),
+        Codec::Zstd => ZSTD.with(|cell| {
+            // One compression context per thread, reused: creating one per body costs more
+            // than compressing a small body.
+            let mut cached = cell.borrow_mut();
+            let compressor = match &mut *cached {
+                Some((level, compressor)) if *level == compression.level => compressor,
+                slot => &mut slot.insert((compression.level, zstd::bulk::Compressor::new(compression.level)?)).1,
+            };
+            Ok(shrunk(compressor.compress(raw)?))
+        }),
     }
 }
 

@@ -96,7 +96,7 @@ impl<'a> RawIdentity<'a> {
     fn parse(raw: Option<&'a [u8]>) -> Option<Self> {
         let raw = raw.filter(|r| r.first() == Some(&b'{'))?;
         let mut identity = Self::default();
-        let valid = members(raw, |name, value| identity.note(&name, value));
+        let valid = members(raw, |name, value| identity.note(name, value));
         (valid && !identity.duplicate).then_some(identity)
     }
 }
@@ -109,7 +109,7 @@ impl<'a> RecordSummary<'a> {
             return Err(InvalidRecord);
         }
         let mut raw = RawRecord::default();
-        if !members(record, |name, value| raw.note(&name, value)) {
+        if !members(record, |name, value| raw.note(name, value)) {
             return Err(InvalidRecord);
         }
         raw.checked()
@@ -123,8 +123,7 @@ impl<'a> RecordSummary<'a> {
             return None;
         }
         let mut raw = RawRecord::default();
-        let end =
-            json_validate::compact_prefix(text, |name, value| raw.note(&super::fields::member_name(name), value))?;
+        let end = json_validate::compact_prefix(text, |name, value| raw.note(name, value))?;
         raw.checked().ok().map(|summary| (summary, end))
     }
 

@@ -181,7 +181,7 @@ impl<'a> FindingSummary<'a> {
             return Err(InvalidFinding);
         }
         let mut raw = RawFinding::default();
-        if !members(finding, |name, value| raw.note(&name, value)) || raw.duplicate {
+        if !members(finding, |name, value| raw.note(name, value)) || raw.duplicate {
             return Err(InvalidFinding);
         }
         let instance_id = object::<RawResource>(raw.resource)

@@ -125,7 +125,6 @@ mod tests {
         assert_eq!(sniff(b""), Encoding::Plain);
     }
 
-
     fn read_all(raw: &[u8], size: Option<u64>, max: u64) -> io::Result<Vec<u8>> {
         let mut out = Vec::new();
         decoded(raw, size, max)?.read_to_end(&mut out)?;

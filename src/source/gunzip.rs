@@ -36,29 +36,35 @@ pub(crate) fn single_member(gz: &[u8], max_out: usize) -> Option<Vec<u8>> {
         return None;
     }
     let decompressor = Decompressor::new()?;
-    let mut out = vec![0u8; size];
+    // Not zeroed first: libdeflate writes the bytes it reports, and only those are kept.
+    let mut out: Vec<u8> = Vec::with_capacity(size);
     let (mut read, mut written) = (0usize, 0usize);
-    // SAFETY: the input and output pointers and lengths describe live, distinct buffers that
-    // outlive the call; libdeflate writes at most `out.len()` bytes and sets both counts.
+    // SAFETY: the input pointer and length describe `gz`; the output pointer and length
+    // describe `out`'s allocated (uninitialised) capacity, which libdeflate only writes to,
+    // at most `size` bytes; both buffers outlive the call, which sets both counts.
     let result = unsafe {
         libdeflate_gzip_decompress_ex(
             decompressor.0.as_ptr(),
             gz.as_ptr().cast(),
             gz.len(),
-            out.as_mut_ptr().cast(),
-            out.len(),
+            out.spare_capacity_mut().as_mut_ptr().cast(),
+            size,
             &mut read,
             &mut written,
         )
     };
-    (result == libdeflate_result_LIBDEFLATE_SUCCESS && read == gz.len() && written == size).then_some(out)
+    if result != libdeflate_result_LIBDEFLATE_SUCCESS || read != gz.len() || written != size {
+        return None;
+    }
+    // SAFETY: on success libdeflate initialised the first `written` (= `size`) bytes.
+    unsafe { out.set_len(written) };
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::entry::test_support::gzip;
-
 
     #[test]
     fn one_member_only_and_within_the_limit() {

@@ -37,7 +37,6 @@ mod tests {
     use crate::entry::test_support::gzip;
     use crate::stats::Stats;
 
-
     fn run(bytes: &[u8], kind: ObjectKind) -> (Stats, Result<(), ReadError>, Vec<serde_json::Value>) {
         let ctx = crate::entry::test_support::context();
         let origin = ObjectOrigin { bucket: "b", key: "k" };
