@@ -6,6 +6,7 @@
 use std::sync::{Arc, RwLock};
 
 use crate::aws_sdk::SharedSdkConfig;
+use crate::secrets::{Secret, SecretError, value_from_secret};
 
 /// Field names a JSON secret may keep the key under, in order of preference.
 const JSON_FIELDS: [&str; 4] = ["api_key", "dd_api_key", "DD_API_KEY", "apiKey"];
@@ -35,14 +36,8 @@ impl std::fmt::Debug for ApiKeySource {
 #[derive(Debug, thiserror::Error)]
 pub enum ApiKeyError {
     /// Secrets Manager refused or failed.
-    #[error("cannot read the Datadog API key secret {arn}")]
-    Secret {
-        /// The secret ARN.
-        arn: String,
-        /// What Secrets Manager (or the way to it) said.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
+    #[error("cannot read the Datadog API key")]
+    Secret(#[source] SecretError),
     /// The secret holds nothing usable.
     #[error("the Datadog API key secret {arn} {problem}")]
     Unusable {
@@ -53,15 +48,10 @@ pub enum ApiKeyError {
     },
 }
 
-struct SecretSource {
-    arn: String,
-    client: aws_sdk_secretsmanager::Client,
-}
-
 /// The current API key and how to re-read it.
 pub struct ApiKey {
     current: RwLock<Arc<str>>,
-    secret: Option<SecretSource>,
+    secret: Option<Secret>,
     refresh: tokio::sync::Mutex<()>,
 }
 
@@ -84,15 +74,7 @@ impl ApiKey {
             ApiKeySource::None => Ok(None),
             ApiKeySource::Plain(key) => Ok(Some(Self::fixed(key))),
             ApiKeySource::Secret(arn) => {
-                let region = arn.split(':').nth(3).unwrap_or_default().to_owned();
-                let mut config = aws_sdk_secretsmanager::config::Builder::from(sdk.get().await);
-                if !region.is_empty() {
-                    config = config.region(aws_sdk_secretsmanager::config::Region::new(region));
-                }
-                let source = SecretSource {
-                    arn: arn.clone(),
-                    client: aws_sdk_secretsmanager::Client::from_conf(config.build()),
-                };
+                let source = Secret::new(arn, sdk).await;
                 let key = read_secret(&source).await?;
                 Ok(Some(Self {
                     current: RwLock::new(Arc::from(key.as_str())),
@@ -121,7 +103,7 @@ impl ApiKey {
         }
         match read_secret(source).await {
             Ok(key) if key != rejected => {
-                tracing::info!(secret = %source.arn, "re-read the Datadog API key secret after the intake rejected the key");
+                tracing::info!(secret = %source.arn(), "re-read the Datadog API key secret after the intake rejected the key");
                 match self.current.write() {
                     Ok(mut current) => *current = Arc::from(key.as_str()),
                     Err(poisoned) => *poisoned.into_inner() = Arc::from(key.as_str()),
@@ -137,38 +119,19 @@ impl ApiKey {
     }
 }
 
-async fn read_secret(source: &SecretSource) -> Result<String, ApiKeyError> {
-    let output = source
-        .client
-        .get_secret_value()
-        .secret_id(&source.arn)
-        .send()
-        .await
-        .map_err(|err| ApiKeyError::Secret { arn: source.arn.clone(), source: Box::new(err) })?;
-    let text = match (output.secret_string(), output.secret_binary()) {
-        (Some(text), _) => text.to_owned(),
-        (None, Some(blob)) => String::from_utf8_lossy(blob.as_ref()).into_owned(),
-        (None, None) => String::new(),
-    };
-    key_from_secret(&text).map_err(|problem| ApiKeyError::Unusable { arn: source.arn.clone(), problem })
+async fn read_secret(source: &Secret) -> Result<String, ApiKeyError> {
+    let text = source.read().await.map_err(ApiKeyError::Secret)?;
+    key_from_secret(&text).map_err(|problem| ApiKeyError::Unusable { arn: source.arn().to_owned(), problem })
 }
 
 /// Extracts the key from a secret value (plain text or JSON).
 pub(crate) fn key_from_secret(text: &str) -> Result<String, &'static str> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("is empty");
-    }
-    if !text.starts_with('{') {
-        return Ok(text.to_owned());
-    }
-    let fields: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(text).map_err(|_| "looks like JSON but does not parse")?;
-    JSON_FIELDS
-        .iter()
-        .find_map(|name| fields.get(*name).and_then(|v| v.as_str()).map(str::trim).filter(|k| !k.is_empty()))
-        .map(str::to_owned)
-        .ok_or("is JSON without a non-empty api_key, dd_api_key, DD_API_KEY or apiKey field")
+    value_from_secret(text, &JSON_FIELDS).map_err(|problem| match problem {
+        "is JSON without any of the expected fields" => {
+            "is JSON without a non-empty api_key, dd_api_key, DD_API_KEY or apiKey field"
+        }
+        other => other,
+    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+use crate::alert::{Alerts, SlackSettings};
 use crate::api_key::{ApiKey, ApiKeySource};
 use crate::aws_sdk::SharedSdkConfig;
 use crate::config::Config;
@@ -69,17 +70,30 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
     };
     let sdk = SharedSdkConfig::from_env();
     if dry_run {
-        return work.run(config, DryRunIntake::stdout(), sdk).await;
+        // A dry run shows the Slack message it would post, and posts nothing.
+        let alerts = config.slack.clone().map(SlackSettings::dry_run);
+        return work.run(config, DryRunIntake::stdout(), alerts, sdk).await;
     }
     let key = match ApiKey::resolve(&config.api_key, &sdk).await {
         Ok(Some(key)) => key,
         Ok(None) => return fail("no API key configured", "set DD_API_KEY or DD_API_KEY_SECRET_ARN"),
         Err(err) => return fail(&crate::error_chain(&err), "check the secret and the credentials used to read it"),
     };
-    match HttpIntake::new(&config.intake, Arc::new(key)) {
-        Ok(intake) => work.run(config, intake, sdk).await,
-        Err(err) => fail(&format!("cannot build the HTTP client: {err}"), "check the TLS set-up of this machine"),
-    }
+    let client = match crate::http_client::build() {
+        Ok(client) => client,
+        Err(err) => {
+            return fail(&format!("cannot build the HTTP client: {err}"), "check the TLS set-up of this machine");
+        }
+    };
+    let alerts = match config.slack.clone() {
+        None => None,
+        Some(slack) => match slack.connect(client.clone(), &sdk).await {
+            Ok(alerts) => Some(alerts),
+            Err(err) => return fail(&crate::error_chain(&err), "check the Slack webhook secret"),
+        },
+    };
+    let intake = HttpIntake::with_client(client, &config.intake, Arc::new(key));
+    work.run(config, intake, alerts, sdk).await
 }
 
 enum Work {
@@ -88,8 +102,12 @@ enum Work {
 }
 
 impl Work {
-    async fn run<I: Intake>(self, config: Config, intake: I, sdk: SharedSdkConfig) -> ExitCode {
-        let forwarder = Forwarder::new(config.forwarder, intake, S3Store::new(sdk));
+    async fn run<I: Intake>(self, config: Config, intake: I, alerts: Option<Alerts>, sdk: SharedSdkConfig) -> ExitCode {
+        let store = S3Store::new(sdk);
+        let forwarder = match alerts {
+            Some(alerts) => Forwarder::with_alerts(config.forwarder, intake, store, alerts),
+            None => Forwarder::new(config.forwarder, intake, store),
+        };
         let outcome = match self {
             Work::Invoke(path) => match read_event(&path) {
                 Ok(event) => forwarder.handle(&event, Deadline::none()).await,

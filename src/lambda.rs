@@ -25,8 +25,16 @@ pub async fn run(config: Config) -> Result<(), lambda_runtime::Error> {
         .await
         .map_err(|err| crate::error_chain(&err))?
         .ok_or("no Datadog API key: set DD_API_KEY_SECRET_ARN (recommended) or DD_API_KEY")?;
-    let intake = HttpIntake::new(&config.intake, Arc::new(key))?;
-    let forwarder = Forwarder::new(config.forwarder, intake, S3Store::new(sdk));
+    let client = crate::http_client::build()?;
+    let intake = HttpIntake::with_client(client.clone(), &config.intake, Arc::new(key));
+    let store = S3Store::new(sdk.clone());
+    let forwarder = match config.slack {
+        Some(slack) => {
+            let alerts = slack.connect(client, &sdk).await.map_err(|err| crate::error_chain(&err))?;
+            Forwarder::with_alerts(config.forwarder, intake, store, alerts)
+        }
+        None => Forwarder::new(config.forwarder, intake, store),
+    };
     let (forwarder, function_name) = (&forwarder, config.function_name.as_str());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
         handle(forwarder, function_name, event).await

@@ -12,6 +12,7 @@
 //! profiling example, and is not a stable interface.
 #![warn(unreachable_pub)]
 
+pub mod alert;
 pub mod api_key;
 pub mod aws_sdk;
 mod batch;
@@ -21,6 +22,7 @@ pub mod config;
 pub mod deadline;
 mod dispatch;
 mod entry;
+mod http_client;
 pub mod intake;
 mod json;
 mod json_validate;
@@ -30,6 +32,9 @@ pub mod logging;
 mod metrics;
 pub mod pipeline;
 pub mod replay;
+pub mod retry;
+pub mod secrets;
+mod severity;
 mod sink;
 pub mod source;
 pub mod stats;

@@ -74,17 +74,20 @@ pub(crate) struct Counter {
 
 /// Declares the counters once: the struct fields, `merge` and the ordered list behind the
 /// summary line and the metrics. `before_drops` come before the drop counters in the summary,
-/// `after_drops` after them.
+/// `after_drops` after them, and `when_used` last, in the summary only when not zero (they
+/// belong to optional features).
 macro_rules! counters {
     (
         before_drops { $( $(#[$b_doc:meta])* $b_field:ident => $b_metric:literal, $b_unit:literal; )* }
         after_drops { $( $(#[$a_doc:meta])* $a_field:ident => $a_metric:literal, $a_unit:literal; )* }
+        when_used { $( $(#[$o_doc:meta])* $o_field:ident => $o_metric:literal, $o_unit:literal; )* }
     ) => {
         /// Counters for one invocation, object or replay.
         #[derive(Debug, Default, Clone, PartialEq, Eq)]
         pub struct Stats {
             $( $(#[$b_doc])* pub $b_field: u64, )*
             $( $(#[$a_doc])* pub $a_field: u64, )*
+            $( $(#[$o_doc])* pub $o_field: u64, )*
             /// Records dropped on purpose, by [`DropReason`] index.
             pub(crate) dropped: [u64; DropReason::ALL.len()],
         }
@@ -94,6 +97,7 @@ macro_rules! counters {
             pub fn merge(&mut self, other: &Stats) {
                 $( self.$b_field += other.$b_field; )*
                 $( self.$a_field += other.$a_field; )*
+                $( self.$o_field += other.$o_field; )*
                 for (mine, theirs) in self.dropped.iter_mut().zip(other.dropped) {
                     *mine += theirs;
                 }
@@ -115,6 +119,9 @@ macro_rules! counters {
                 }));
                 all.extend([
                     $( Counter { name: stringify!($a_field), metric: $a_metric, unit: $a_unit, value: self.$a_field, summary_if_zero: true }, )*
+                ]);
+                all.extend([
+                    $( Counter { name: stringify!($o_field), metric: $o_metric, unit: $o_unit, value: self.$o_field, summary_if_zero: false }, )*
                 ]);
                 all
             }
@@ -154,6 +161,20 @@ counters! {
         objects_failed => "ObjectsFailed", "Count";
         /// Notification records ignored on purpose (not ObjectCreated, S3 test events).
         notifications_ignored => "NotificationsIgnored", "Count";
+    }
+    when_used {
+        /// Slack alerts posted (or written, in a dry run).
+        alerts_sent => "AlertsSent", "Count";
+        /// Slack alerts that could not be posted (the invocation fails).
+        alerts_failed => "AlertsFailed", "Count";
+        /// Findings below `SLACK_MIN_SEVERITY` (or without a severity): no alert.
+        alerts_skipped_below_severity => "AlertsSkippedBelowSeverity", "Count";
+        /// Archived findings: no alert.
+        alerts_skipped_archived => "AlertsSkippedArchived", "Count";
+        /// Updates of an existing finding (without `SLACK_ALERT_UPDATES`): no alert.
+        alerts_skipped_update => "AlertsSkippedUpdate", "Count";
+        /// Sample findings (with `SLACK_INCLUDE_SAMPLES=false`): no alert.
+        alerts_skipped_sample => "AlertsSkippedSample", "Count";
     }
 }
 
@@ -216,12 +237,20 @@ mod tests {
     }
 
     #[test]
+    fn optional_counters_show_only_when_used() {
+        let quiet = Stats::default().to_string();
+        assert!(!quiet.contains("alerts_"), "{quiet}");
+        let used = Stats { alerts_sent: 1, ..Stats::default() }.to_string();
+        assert!(used.ends_with(" notifications_ignored=0 alerts_sent=1"), "{used}");
+    }
+
+    #[test]
     fn every_counter_is_listed_once() {
         let counters = Stats::default().counters();
         let mut names: Vec<&str> = counters.iter().map(|c| c.metric).collect();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), counters.len());
-        assert_eq!(counters.len(), 21);
+        assert_eq!(counters.len(), 27);
     }
 }

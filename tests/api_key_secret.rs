@@ -42,8 +42,8 @@ async fn plain_and_json_secrets() {
 #[tokio::test]
 async fn missing_or_empty_secrets_are_clear_errors() {
     let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slf-does-not-exist-AbCdEf";
-    let err =
-        ApiKey::resolve(&ApiKeySource::Secret(arn.into()), &SharedSdkConfig::from_env()).await.unwrap_err().to_string();
+    let err = ApiKey::resolve(&ApiKeySource::Secret(arn.into()), &SharedSdkConfig::from_env()).await.unwrap_err();
+    let err = security_log_forwarder::error_chain(&err);
     assert!(err.contains(arn), "{err}");
     let arn = create_secret("slf-wrong-field", r#"{"key":"x"}"#).await;
     let err = ApiKey::resolve(&ApiKeySource::Secret(arn), &SharedSdkConfig::from_env()).await.unwrap_err().to_string();

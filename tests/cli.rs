@@ -30,6 +30,35 @@ fn count(summary: &str, name: &str) -> u64 {
     summary.split(' ').find_map(|kv| kv.strip_prefix(&format!("{name}="))).unwrap().parse().unwrap()
 }
 
+#[test]
+fn dry_run_shows_the_slack_alert_for_every_high_and_critical_sample() {
+    for (name, alerts) in [
+        ("guardduty-finding-critical.json", true),
+        ("guardduty-finding-high.json", true),
+        ("guardduty-finding-sample.json", true),
+        ("guardduty-finding-high-update.json", false),
+        ("guardduty-finding-medium.json", false),
+        ("guardduty-finding-low.json", false),
+    ] {
+        let output = bin()
+            .args(["invoke", "--dry-run"])
+            .arg(events_dir().join(name))
+            .env("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/dryrunsecret")
+            .env("SLACK_MENTION_HIGH", "<!here>")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{name}: {}", text(&output.stderr));
+        let stdout = text(&output.stdout);
+        let alert = stdout.lines().find(|l| l.starts_with(r#"{"slack_alert":"#));
+        assert_eq!(alert.is_some(), alerts, "{name}: {stdout}");
+        if let Some(alert) = alert {
+            let message: serde_json::Value = serde_json::from_str(alert).unwrap();
+            assert!(message["slack_alert"]["blocks"].is_array(), "{name}");
+        }
+        assert!(!stdout.contains("dryrunsecret") && !text(&output.stderr).contains("dryrunsecret"));
+    }
+}
+
 #[tokio::test]
 async fn dry_run_on_every_bundled_event() {
     support::moto::seed_sample_objects().await;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use support::intake::TestIntake;
 use support::runtime_api::{Outcome, RuntimeApi, lambda_env};
+use support::slack::{SECRET_PATH, TestSlack};
 
 const KEY: &str = "lambda-mode-key-5f2e";
 const WAIT: Duration = Duration::from_secs(60);
@@ -107,6 +108,42 @@ async fn findings_are_forwarded_and_failures_reported() {
         }
         other => panic!("expected an invocation error, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn slack_alerts_in_lambda_mode() {
+    let intake = TestIntake::start(KEY).await;
+    let slack = TestSlack::start().await;
+    let runtime = RuntimeApi::start().await;
+    let function = start(
+        &runtime,
+        &[
+            ("DD_API_KEY", KEY.into()),
+            ("DD_URL", intake.url()),
+            ("SLACK_WEBHOOK_URL", slack.url()),
+            ("SLACK_MENTION_CRITICAL", "<!channel>".into()),
+        ],
+    );
+    runtime.invoke("slack-1", &event("guardduty-finding-critical.json"), Duration::from_secs(30));
+    let Some(Outcome::Response(response)) = runtime.outcome("slack-1", WAIT).await else { panic!("no response") };
+    assert!(response["summary"].as_str().unwrap().contains("alerts_sent=1"), "{response}");
+    assert!(slack.accepted()[0]["text"].as_str().unwrap().starts_with("<!channel> 🔴 Critical"));
+    assert_eq!(intake.accepted_entries().len(), 1);
+    let metrics: serde_json::Value = serde_json::from_str(function.stdout().lines().next().unwrap()).unwrap();
+    assert_eq!(metrics["AlertsSent"], 1);
+
+    // The webhook is revoked: the invocation fails so the event is kept, naming Slack's code.
+    slack.revoke();
+    runtime.invoke("slack-2", &event("guardduty-finding-critical.json"), Duration::from_secs(30));
+    match runtime.outcome("slack-2", WAIT).await {
+        Some(Outcome::Error { error_type, error_message }) => {
+            assert_eq!(error_type, "SlackAlertRefused");
+            assert!(error_message.contains("no_service"), "{error_message}");
+        }
+        other => panic!("expected an invocation error, got {other:?}"),
+    }
+    // The webhook URL is a credential: in no log (debug level), metric or error.
+    assert!(!function.stderr().contains(SECRET_PATH) && !function.stdout().contains(SECRET_PATH));
 }
 
 #[tokio::test]

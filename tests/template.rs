@@ -316,3 +316,21 @@ fn s3_invoke_permissions_are_limited_to_this_account() {
         assert!(permission["Condition"].is_string(), "{name} must exist only when its bucket is configured");
     }
 }
+
+#[test]
+fn slack_is_optional_and_reads_only_its_own_secret() {
+    let t = template();
+    let (_, function) = function(&t);
+    let variables = &function["Properties"]["Environment"]["Variables"];
+    for name in ["SLACK_WEBHOOK_URL_SECRET_ARN", "SLACK_MIN_SEVERITY", "SLACK_MENTION_HIGH", "SLACK_MENTION_CRITICAL"] {
+        assert!(variables.get(name).is_some(), "environment variable {name} is missing");
+    }
+    assert!(variables.get("SLACK_WEBHOOK_URL").is_none(), "the webhook URL must stay in Secrets Manager");
+    assert_eq!(t["Parameters"]["SlackWebhookUrlSecretArn"]["Default"], "");
+    let slack: Vec<Value> = statements(&t).into_iter().filter(|s| s["Sid"] == "ReadSlackWebhook").collect();
+    assert_eq!(slack.len(), 1);
+    assert_eq!(slack[0]["Action"], "secretsmanager:GetSecretValue");
+    assert_eq!(slack[0]["Resource"], json!({"Ref": "SlackWebhookUrlSecretArn"}));
+    let outputs = t["Outputs"].to_string();
+    assert!(!outputs.contains("Slack"), "no stack output may carry the webhook");
+}

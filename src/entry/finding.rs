@@ -11,6 +11,7 @@ use super::fields::{Fields, members, text};
 use super::rules::Rules;
 use super::{EntryContext, append_members};
 use crate::json::{self, lenient_bool, lenient_object, lenient_str};
+use crate::severity::Band;
 use crate::stats::DropReason;
 
 /// The finding fields the entry needs, read leniently (a field of an unexpected type is
@@ -229,20 +230,6 @@ impl<'a> FindingSummary<'a> {
     }
 }
 
-/// Datadog status and GuardDuty level for a severity: Critical 9.0–10.0 → `critical`,
-/// High 7.0–8.9 → `error`, Medium 4.0–6.9 → `warn`, Low below 4.0 → `info`.
-pub(crate) fn severity_level(severity: f64) -> (&'static str, &'static str) {
-    if severity >= 9.0 {
-        ("critical", "critical")
-    } else if severity >= 7.0 {
-        ("error", "high")
-    } else if severity >= 4.0 {
-        ("warn", "medium")
-    } else {
-        ("info", "low")
-    }
-}
-
 /// A finding that is not a valid JSON object (or repeats a member the summary reads).
 #[derive(Debug, thiserror::Error)]
 #[error("not a valid JSON object")]
@@ -278,7 +265,7 @@ pub fn write_finding(
     body: FindingBody<'_>,
 ) -> bool {
     ctx.begin(out, "guardduty", "guardduty");
-    let level = finding.severity.map(severity_level);
+    let band = finding.severity.map(Band::of);
     let account = finding.account.as_deref().or(fallback.account).unwrap_or("");
     let region = finding.region.as_deref().or(fallback.region).unwrap_or("");
     ctx.write_tags(
@@ -286,7 +273,7 @@ pub fn write_finding(
         &[
             ("aws_account", account),
             ("region", region),
-            ("severity", level.map_or("", |(_, label)| label)),
+            ("severity", band.map_or("", Band::tag)),
             ("sample", if finding.sample { "true" } else { "" }),
         ],
     );
@@ -295,7 +282,7 @@ pub fn write_finding(
         json::write_str(out, host);
     }
     out.extend_from_slice(b",\"status\":");
-    json::write_str(out, level.map_or("info", |(status, _)| status));
+    json::write_str(out, band.map_or("info", Band::status));
     out.extend_from_slice(b",\"message\":");
     json::write_str(out, finding.title.as_deref().or(finding.kind.as_deref()).unwrap_or("GuardDuty finding"));
     let clamped = ctx.write_date(out, finding.date.as_deref().or(fallback.time));
@@ -356,22 +343,6 @@ mod tests {
         assert!(v.get("ddsourcecategory").is_none());
         assert_eq!(v["detail"]["schemaVersion"], "2.0");
         assert_eq!(v["network"]["client"]["ip"], "198.51.100.23");
-    }
-
-    #[test]
-    fn severity_bands() {
-        for (severity, status, label) in [
-            (1.0, "info", "low"),
-            (3.95, "info", "low"),
-            (4.0, "warn", "medium"),
-            (6.9, "warn", "medium"),
-            (7.0, "error", "high"),
-            (8.9, "error", "high"),
-            (9.0, "critical", "critical"),
-            (10.0, "critical", "critical"),
-        ] {
-            assert_eq!(severity_level(severity), (status, label), "{severity}");
-        }
     }
 
     #[test]

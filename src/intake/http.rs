@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 
-use super::retry::{RetrySettings, Verdict, backoff, parse_retry_after, verdict};
+use super::verdict::{Verdict, verdict};
 use super::{AttemptError, Delivery, Intake, IntakeError};
 use crate::api_key::ApiKey;
 use crate::batch::Batch;
 use crate::compress;
 use crate::deadline::Deadline;
 use crate::error_chain as chain;
+use crate::retry::{RetrySettings, backoff, parse_retry_after};
 use crate::{NAME, VERSION};
 
 /// Where and how bodies are sent.
@@ -41,14 +42,14 @@ enum Failure {
 }
 
 impl HttpIntake {
-    /// Builds the HTTP client (once, at start-up).
+    /// An intake with its own HTTP client.
     pub fn new(settings: &HttpSettings, key: Arc<ApiKey>) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .user_agent(format!("{NAME}/{VERSION}"))
-            .connect_timeout(Duration::from_secs(5))
-            .pool_idle_timeout(Duration::from_secs(20))
-            .build()?;
-        Ok(Self { client, url: settings.url.clone(), key, retry: settings.retry.clone() })
+        Ok(Self::with_client(crate::http_client::build()?, settings, key))
+    }
+
+    /// An intake sending with `client` (the process's shared HTTP client).
+    pub fn with_client(client: reqwest::Client, settings: &HttpSettings, key: Arc<ApiKey>) -> Self {
+        Self { client, url: settings.url.clone(), key, retry: settings.retry.clone() }
     }
 
     async fn send_with_retries(&self, batch: &Batch, deadline: Deadline, retries: &mut u64) -> Result<(), Failure> {

@@ -4,11 +4,10 @@
 
 mod dry_run;
 mod http;
-mod retry;
+mod verdict;
 
 pub use dry_run::DryRunIntake;
 pub use http::{HttpIntake, HttpSettings};
-pub use retry::RetrySettings;
 
 use std::future::Future;
 

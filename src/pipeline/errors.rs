@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::alert::WebhookError;
 use crate::dispatch::DispatchError;
 use crate::intake::IntakeError;
 use crate::source::decode::ReadError;
@@ -36,6 +37,10 @@ pub enum ErrorType {
     IntakeUnavailable,
     /// The Lambda deadline came first.
     DeadlineExceeded,
+    /// The Slack alert could not be posted for now (Slack unavailable or rate-limiting).
+    SlackAlertFailed,
+    /// Slack refused the alert for good (revoked webhook, archived channel…).
+    SlackAlertRefused,
     /// A bug: a worker stopped or a body could not be compressed.
     InternalError,
 }
@@ -56,6 +61,8 @@ impl ErrorType {
             Self::IntakeRejected => "IntakeRejected",
             Self::IntakeUnavailable => "IntakeUnavailable",
             Self::DeadlineExceeded => "DeadlineExceeded",
+            Self::SlackAlertFailed => "SlackAlertFailed",
+            Self::SlackAlertRefused => "SlackAlertRefused",
             Self::InternalError => "InternalError",
         }
     }
@@ -77,6 +84,12 @@ impl ErrorType {
             | Self::ObjectAccessDenied
             | Self::KmsAccessDenied
             | Self::S3Error => "check the object and the function's IAM role",
+            Self::SlackAlertFailed => {
+                "Lambda retries the event (a retry may send the Datadog log again); if Slack stays unavailable the event lands in the on-failure destination, alert included"
+            }
+            Self::SlackAlertRefused => {
+                "the webhook was revoked or its channel archived: create an incoming webhook, store its URL in the SLACK_WEBHOOK_URL_SECRET_ARN secret, then redrive the failure queue"
+            }
             Self::ObjectUnreadable | Self::IntakeRejected | Self::InternalError => "see the message above",
         }
     }
@@ -156,6 +169,9 @@ pub enum ForwardError {
     /// A body could not be compressed.
     #[error("could not compress a request body")]
     Compress(#[source] std::io::Error),
+    /// The Slack alert for a finding was not posted.
+    #[error("the Slack alert was not posted")]
+    Alert(#[source] WebhookError),
     /// Several objects failed.
     #[error("{failed} of {total} objects failed; first: {first}")]
     Objects {
@@ -199,6 +215,8 @@ impl ForwardError {
             },
             Self::Deadline { .. } => ErrorType::DeadlineExceeded,
             Self::Objects { first, .. } => first.error_type(),
+            Self::Alert(err) if err.is_permanent() => ErrorType::SlackAlertRefused,
+            Self::Alert(_) => ErrorType::SlackAlertFailed,
             Self::Compress(_) | Self::TaskFailed { .. } => ErrorType::InternalError,
         }
     }

@@ -17,11 +17,13 @@ pub use objects::ObjectSource;
 pub use report::{ObjectReport, Outcome};
 
 use self::delivery::Deliverer;
+use crate::alert::Alerts;
 use crate::compress::Compression;
 use crate::deadline::Deadline;
 use crate::dispatch::{Invocation, dispatch};
 use crate::entry::{EntryContext, EntrySettings};
 use crate::intake::Intake;
+use crate::json::lenient_str;
 use crate::sink::EntrySink;
 use crate::source::ObjectStore;
 use crate::source::eventbridge::{self, FindingEvent};
@@ -46,6 +48,7 @@ struct Inner<I, S> {
     settings: ForwarderSettings,
     deliverer: Deliverer<I>,
     store: S,
+    alerts: Option<Alerts>,
 }
 
 /// The forwarder: shared clients and settings, built once. Cheap to clone.
@@ -60,8 +63,17 @@ impl<I, S> Clone for Forwarder<I, S> {
 impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     /// A forwarder delivering to `intake` and reading objects from `store`.
     pub fn new(settings: ForwarderSettings, intake: I, store: S) -> Self {
+        Self::build(settings, intake, store, None)
+    }
+
+    /// A forwarder that also alerts in Slack for the findings `alerts` selects.
+    pub fn with_alerts(settings: ForwarderSettings, intake: I, store: S, alerts: Alerts) -> Self {
+        Self::build(settings, intake, store, Some(alerts))
+    }
+
+    fn build(settings: ForwarderSettings, intake: I, store: S, alerts: Option<Alerts>) -> Self {
         let deliverer = Deliverer::new(intake, settings.compression, settings.max_concurrency);
-        Self(Arc::new(Inner { settings, deliverer, store }))
+        Self(Arc::new(Inner { settings, deliverer, store, alerts }))
     }
 
     /// Handles one invocation payload.
@@ -97,6 +109,9 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         &self.0.store
     }
 
+    /// Delivers a finding to Datadog and, at the same time and independently, alerts in
+    /// Slack when alerts are on. Either failure fails the invocation (the intake's is
+    /// reported first), so that Lambda's retry or on-failure destination keeps the event.
     async fn forward_finding(&self, event: &FindingEvent<'_>, deadline: Deadline) -> ObjectReport {
         let ctx = self.entry_context();
         let mut sink = EntrySink::new(Vec::new());
@@ -104,9 +119,22 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         let (mut stats, batches, finished) = sink.finish();
         // A sink writing into a Vec never stops.
         debug_assert!(built.and(finished).is_ok());
-        let delivered = self.0.deliverer.deliver_batches(batches, deadline).await;
+        let alerting = async {
+            let (alerts, detail) = (self.0.alerts.as_ref()?, event.envelope.detail?);
+            let account = lenient_str(event.envelope.account).unwrap_or_default();
+            let region = lenient_str(event.envelope.region).unwrap_or_default();
+            Some(alerts.alert(detail.get().as_bytes(), &account, &region, deadline).await)
+        };
+        let (delivered, alert) = tokio::join!(self.0.deliverer.deliver_batches(batches, deadline), alerting);
         stats.merge(&delivered.stats);
-        ObjectReport { stats, error: delivered.failure.map(|failure| failure.about(None)) }
+        let mut error = delivered.failure.map(|failure| failure.about(None));
+        if let Some(alert) = alert {
+            alert.count(&mut stats);
+            if let Some(failure) = alert.error {
+                error = error.or(Some(ForwardError::Alert(failure)));
+            }
+        }
+        ObjectReport { stats, error }
     }
 
     fn entry_context(&self) -> EntryContext {

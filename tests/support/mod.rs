@@ -8,6 +8,7 @@ pub mod intake;
 pub mod moto;
 pub mod runtime_api;
 pub mod s3_proxy;
+pub mod slack;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -42,6 +43,16 @@ pub fn forwarder_with_store(
     let config = config(url, key, vars);
     let intake = HttpIntake::new(&config.intake, Arc::new(ApiKey::fixed(key))).unwrap();
     Forwarder::new(config.forwarder, intake, store)
+}
+
+/// A forwarder as [`forwarder`] builds it, also alerting in Slack as `vars` (`SLACK_*`) say.
+pub async fn forwarder_with_alerts(url: &str, key: &str, vars: &[(&str, &str)]) -> Forwarder<HttpIntake, S3Store> {
+    let config = config(url, key, vars);
+    let intake = HttpIntake::new(&config.intake, Arc::new(ApiKey::fixed(key))).unwrap();
+    let slack = config.slack.expect("SLACK_WEBHOOK_URL in vars");
+    let sdk = security_log_forwarder::aws_sdk::SharedSdkConfig::from_env();
+    let alerts = slack.connect(reqwest::Client::new(), &sdk).await.unwrap();
+    Forwarder::with_alerts(config.forwarder, intake, S3Store::lazy(), alerts)
 }
 
 /// gzip of `data`.

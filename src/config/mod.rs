@@ -4,28 +4,22 @@
 
 use std::time::Duration;
 
+mod parse;
+mod slack;
+
+pub use parse::ConfigError;
+
+use self::parse::{invalid, parse_bool, parse_in_range, parse_num};
 use crate::NAME;
+use crate::alert::SlackSettings;
 use crate::api_key::ApiKeySource;
 use crate::compress::{Codec, Compression};
 use crate::entry::EntrySettings;
 use crate::entry::rules::{Rules, Scrubber};
 use crate::entry::tags::Tags;
-use crate::intake::{HttpSettings, RetrySettings};
+use crate::intake::HttpSettings;
 use crate::pipeline::ForwarderSettings;
-
-/// A configuration variable with an invalid value.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid {var}: {reason}")]
-pub struct ConfigError {
-    /// The environment variable at fault.
-    pub var: &'static str,
-    /// What is wrong with it (never the value of a secret).
-    pub reason: String,
-}
-
-fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError { var, reason: reason.into() }
-}
+use crate::retry::RetrySettings;
 
 /// The whole configuration: the settings of each layer, built from the environment.
 #[derive(Debug, Clone)]
@@ -36,6 +30,8 @@ pub struct Config {
     pub intake: HttpSettings,
     /// What the pipeline does with records.
     pub forwarder: ForwarderSettings,
+    /// Slack alerts for findings (`SLACK_*`), when a webhook is configured.
+    pub slack: Option<SlackSettings>,
     /// `DD_LOG_LEVEL` (our own logs).
     pub log_level: String,
     /// The Lambda function name (`forwardername` tag, metrics dimension).
@@ -187,6 +183,7 @@ impl Config {
                 max_concurrency: max_concurrency as usize,
                 max_object_bytes: max_object_mb * 1024 * 1024,
             },
+            slack: slack::slack_settings(&get, &site)?,
             log_level,
             function_name,
         })
@@ -222,32 +219,12 @@ fn intake_url_from(url: &str, port: Option<&str>) -> Result<String, ConfigError>
     Ok(format!("{scheme}://{authority}{path}"))
 }
 
-fn parse_bool(var: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
-    match value.map(|v| v.to_ascii_lowercase()).as_deref() {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(other) => Err(invalid(var, format!("`{other}` is not true or false"))),
-    }
-}
-
-fn parse_num<T: std::str::FromStr>(var: &'static str, text: &str) -> Result<T, ConfigError> {
-    text.parse().map_err(|_| invalid(var, format!("`{text}` is not a number")))
-}
-
-fn parse_in_range(var: &'static str, text: &str, min: u64, max: u64) -> Result<u64, ConfigError> {
-    let n = parse_num::<u64>(var, text)?;
-    if !(min..=max).contains(&n) {
-        return Err(invalid(var, format!("{n} is outside {min}..={max}")));
-    }
-    Ok(n)
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    pub(super) fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }

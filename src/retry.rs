@@ -1,8 +1,9 @@
-//! What to do with each intake answer, and how long to wait before retrying.
+//! Retrying a request: exponential backoff with full jitter, honouring `Retry-After`, for
+//! every HTTP destination (the Datadog intake, the Slack webhook).
 
 use std::time::Duration;
 
-/// Retry and timeout settings for intake requests.
+/// Retry and timeout settings for requests to one destination.
 #[derive(Debug, Clone)]
 pub struct RetrySettings {
     /// Attempts per request body, first one included.
@@ -13,32 +14,6 @@ pub struct RetrySettings {
     pub base_backoff: Duration,
     /// Largest backoff step.
     pub max_backoff: Duration,
-}
-
-/// The verdict on one response status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    /// 2xx: delivered.
-    Accepted,
-    /// 408, 429, 5xx: retry after a backoff.
-    Retry,
-    /// 413: split the body in halves.
-    Split,
-    /// 401/403: the API key is wrong (or was rotated).
-    KeyRejected,
-    /// Any other 4xx (400…): permanent for this body.
-    Rejected,
-}
-
-/// Classifies an HTTP status.
-pub(crate) fn verdict(status: u16) -> Verdict {
-    match status {
-        200..=299 => Verdict::Accepted,
-        408 | 429 | 500..=599 => Verdict::Retry,
-        413 => Verdict::Split,
-        401 | 403 => Verdict::KeyRejected,
-        _ => Verdict::Rejected,
-    }
 }
 
 /// Exponential backoff with full jitter: a random wait in `[0, min(max, base·2^attempt)]`,
@@ -57,27 +32,6 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn classification_table() {
-        for (status, expected) in [
-            (200, Verdict::Accepted),
-            (202, Verdict::Accepted),
-            (400, Verdict::Rejected),
-            (401, Verdict::KeyRejected),
-            (403, Verdict::KeyRejected),
-            (404, Verdict::Rejected),
-            (408, Verdict::Retry),
-            (413, Verdict::Split),
-            (429, Verdict::Retry),
-            (500, Verdict::Retry),
-            (502, Verdict::Retry),
-            (503, Verdict::Retry),
-            (504, Verdict::Retry),
-        ] {
-            assert_eq!(verdict(status), expected, "{status}");
-        }
-    }
 
     #[test]
     fn backoff_is_bounded_and_honours_retry_after() {
