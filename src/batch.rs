@@ -20,6 +20,8 @@ pub struct Batch {
     pub raw_len: usize,
     /// Where each entry ends in the uncompressed body.
     entry_ends: Vec<u32>,
+    /// Each entry's record: its index among the records read from its object (or event).
+    records: Vec<u64>,
     /// How `body` is compressed.
     pub compression: Compression,
 }
@@ -42,9 +44,14 @@ impl Batch {
             return Ok(self);
         }
         let body = compress::compress(&self.body, compression)?;
-        let Batch { body: raw, raw_len, entry_ends, .. } = self;
+        let Batch { body: raw, raw_len, entry_ends, records, .. } = self;
         pool.give(raw);
-        Ok(Batch { body, raw_len, entry_ends, compression })
+        Ok(Batch { body, raw_len, entry_ends, records, compression })
+    }
+
+    /// The index of each entry's record among the records read from its object.
+    pub(crate) fn records(&self) -> &[u64] {
+        &self.records
     }
 
     /// Each entry's JSON text, from an uncompressed body returned by [`Batch::raw_body`].
@@ -67,8 +74,8 @@ impl Batch {
         let mid = self.entries() / 2;
         let pool = BodyPool::default();
         let mut halves = [BatchBuilder::new(), BatchBuilder::new()];
-        for (i, entry) in self.entry_slices(&raw).enumerate() {
-            halves[usize::from(i >= mid)].push(entry);
+        for (i, (entry, record)) in self.entry_slices(&raw).zip(&self.records).enumerate() {
+            halves[usize::from(i >= mid)].push(entry, *record);
         }
         let [mut first, mut second] = halves;
         match first.finish().zip(second.finish()) {
@@ -111,6 +118,7 @@ impl BodyPool {
 pub(crate) struct BatchBuilder {
     raw: Vec<u8>,
     entry_ends: Vec<u32>,
+    records: Vec<u64>,
     pool: BodyPool,
 }
 
@@ -126,8 +134,9 @@ impl BatchBuilder {
     }
 
     /// Adds one entry (at most [`MAX_ENTRY_BYTES`]; larger ones are shrunk or dropped
-    /// before this). Returns the body sealed to make room for it, if any.
-    pub(crate) fn push(&mut self, entry: &[u8]) -> Option<Batch> {
+    /// before this), built from the `record`-th record of its object. Returns the body sealed
+    /// to make room for it, if any.
+    pub(crate) fn push(&mut self, entry: &[u8], record: u64) -> Option<Batch> {
         debug_assert!(entry.len() <= MAX_ENTRY_BYTES);
         let full =
             self.entry_ends.len() == MAX_ENTRIES_PER_BATCH || self.raw.len() + 1 + entry.len() + 1 > MAX_BODY_BYTES;
@@ -142,6 +151,7 @@ impl BatchBuilder {
         }
         self.raw.extend_from_slice(entry);
         self.entry_ends.push(self.raw.len() as u32);
+        self.records.push(record);
         sealed
     }
 
@@ -160,6 +170,7 @@ impl BatchBuilder {
             raw_len: raw.len(),
             body: Bytes::from(raw),
             entry_ends: std::mem::take(&mut self.entry_ends),
+            records: std::mem::take(&mut self.records),
             compression: Compression::NONE,
         })
     }
@@ -181,7 +192,7 @@ mod tests {
 
     fn build(entries: &[Vec<u8>]) -> Vec<Batch> {
         let mut b = BatchBuilder::new();
-        let mut out: Vec<Batch> = entries.iter().filter_map(|e| b.push(e)).collect();
+        let mut out: Vec<Batch> = entries.iter().enumerate().filter_map(|(i, e)| b.push(e, i as u64)).collect();
         out.extend(b.finish());
         out.into_iter().map(|batch| batch.compressed(GZIP, &BodyPool::default()).unwrap()).collect()
     }
@@ -243,7 +254,7 @@ mod tests {
     fn compressed_bodies_give_their_buffer_back() {
         let pool = BodyPool::default();
         let mut builder = BatchBuilder::with_pool(pool.clone());
-        builder.push(&entry_of_len(100_000));
+        builder.push(&entry_of_len(100_000), 0);
         let batch = builder.finish().unwrap();
         let compressed = batch.compressed(GZIP, &pool).unwrap();
         assert_eq!(check_valid(&compressed).len(), 1);
@@ -258,6 +269,7 @@ mod tests {
         let batch = build(&entries).remove(0);
         let (a, b) = batch.split().unwrap().unwrap();
         assert_eq!((a.entries(), b.entries()), (3, 4));
+        assert_eq!((a.records(), b.records()), (&[0, 1, 2][..], &[3, 4, 5, 6][..]));
         let mut all = check_valid(&a);
         all.extend(check_valid(&b));
         let ns: Vec<i64> = all.iter().map(|v| v["n"].as_i64().unwrap()).collect();

@@ -87,7 +87,7 @@ impl<O: BatchOut> EntrySink<O> {
         if entry::fit_entry(&mut self.entry, &mut self.stats) == Fit::TooLarge {
             return Ok(());
         }
-        let sealed = self.builder.push(&self.entry);
+        let sealed = self.builder.push(&self.entry, self.stats.records_in - 1);
         self.pending += 1;
         match sealed {
             Some(batch) => self.hand_on(batch),

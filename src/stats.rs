@@ -19,17 +19,21 @@ pub enum DropReason {
     Excluded,
     /// Did not match `INCLUDE_AT_MATCH`.
     NotIncluded,
+    /// Refused by the intake on its own (HTTP 400 for a body holding only this entry): no
+    /// retry can change that, and the rest of its body was delivered.
+    RejectedByIntake,
 }
 
 impl DropReason {
     /// Every reason, in summary order.
-    pub(crate) const ALL: [DropReason; 6] = [
+    pub(crate) const ALL: [DropReason; 7] = [
         DropReason::EntryTooLarge,
         DropReason::RecordTooLarge,
         DropReason::BelowMinSeverity,
         DropReason::Archived,
         DropReason::Excluded,
         DropReason::NotIncluded,
+        DropReason::RejectedByIntake,
     ];
 
     /// CloudWatch metric name.
@@ -41,6 +45,7 @@ impl DropReason {
             DropReason::Archived => "DroppedArchived",
             DropReason::Excluded => "DroppedExcluded",
             DropReason::NotIncluded => "DroppedNotIncluded",
+            DropReason::RejectedByIntake => "DroppedRejectedByIntake",
         }
     }
 
@@ -53,6 +58,7 @@ impl DropReason {
             DropReason::Archived => "dropped_archived",
             DropReason::Excluded => "dropped_excluded",
             DropReason::NotIncluded => "dropped_not_included",
+            DropReason::RejectedByIntake => "dropped_rejected_by_intake",
         }
     }
 }
@@ -153,6 +159,8 @@ counters! {
         bytes_compressed => "BytesCompressed", "Bytes";
         /// Intake requests retried.
         retries => "Retries", "Count";
+        /// Extra intake requests spent isolating entries the intake refused (HTTP 400).
+        isolating_requests => "IsolatingRequests", "Count";
         /// S3 objects read.
         objects => "Objects", "Count";
         /// S3 objects skipped on purpose (CloudTrail digests).
@@ -163,6 +171,8 @@ counters! {
         notifications_ignored => "NotificationsIgnored", "Count";
     }
     when_used {
+        /// S3 reads resumed with a ranged GET after the connection broke mid-object.
+        resumed_reads => "ResumedReads", "Count";
         /// Slack alerts posted (or written, in a dry run).
         alerts_sent => "AlertsSent", "Count";
         /// Slack alerts that could not be posted (the invocation fails).
@@ -231,7 +241,7 @@ mod tests {
         assert_eq!(
             b.to_string(),
             "records_in=6 entries_sent=2 entries_failed=2 dropped=2 dropped_entry_too_large=2 truncated=0 \
-             invalid_json=0 clamped_dates=0 batches=0 bytes_raw=0 bytes_compressed=0 retries=0 objects=0 \
+             invalid_json=0 clamped_dates=0 batches=0 bytes_raw=0 bytes_compressed=0 retries=0 isolating_requests=0 objects=0 \
              objects_skipped=0 objects_failed=0 notifications_ignored=0"
         );
     }
@@ -251,6 +261,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), counters.len());
-        assert_eq!(counters.len(), 27);
+        assert_eq!(counters.len(), 30);
     }
 }

@@ -11,6 +11,7 @@ use security_log_forwarder::intake::HttpIntake;
 use security_log_forwarder::pipeline::{Forwarder, ObjectName, Outcome};
 use security_log_forwarder::source::S3Store;
 use security_log_forwarder::source::{ObjectBody, ObjectKind};
+use security_log_forwarder::stats::DropReason;
 use support::intake::{Step, TestIntake};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -64,7 +65,7 @@ async fn send_cloudtrail(intake: &TestIntake, records: usize, extra: &[(&str, &s
     let forwarder = forwarder(intake, extra);
     let report = forwarder
         .forward_reader(
-            ObjectBody { reader: Box::new(std::io::Cursor::new(cloudtrail_file(records))), size: None },
+            ObjectBody::plain(Box::new(std::io::Cursor::new(cloudtrail_file(records))), None),
             ObjectKind::CloudTrail,
             ObjectName::S3 { bucket: "b".into(), key: "k".into() },
             Deadline::none(),
@@ -166,17 +167,82 @@ async fn a_single_entry_refused_as_too_large_fails_the_run() {
     assert_balanced(&outcome);
 }
 
+/// A CloudTrail object of `n` records whose record `poison` carries a text the intake refuses.
+fn poisoned_cloudtrail(n: usize, poison: usize) -> Vec<u8> {
+    let now = now_rfc3339();
+    let records: Vec<String> = (0..n)
+        .map(|i| {
+            let tag = if i == poison { "POISON-RECORD" } else { "fine" };
+            format!(r#"{{"eventName":"GetObject","eventTime":"{now}","n":{i},"eventID":"id-{i}","note":"{tag}"}}"#)
+        })
+        .collect();
+    format!(r#"{{"Records":[{}]}}"#, records.join(",")).into_bytes()
+}
+
+async fn send_object(intake: &TestIntake, object: Vec<u8>, extra: &[(&str, &str)]) -> Outcome {
+    let report = forwarder(intake, extra)
+        .forward_reader(
+            ObjectBody::plain(Box::new(std::io::Cursor::new(object)), None),
+            ObjectKind::CloudTrail,
+            ObjectName::S3 { bucket: "trail".into(), key: "poisoned.json.gz".into() },
+            Deadline::none(),
+        )
+        .await;
+    Outcome { stats: report.stats, response: serde_json::Value::Null, error: report.error, partial_batch: false }
+}
+
+/// Records delivered more than once (by their `n`), and how many distinct ones arrived.
+fn duplicates(intake: &TestIntake) -> (usize, usize) {
+    let mut seen = std::collections::HashMap::new();
+    for entry in intake.accepted_entries() {
+        *seen.entry(entry["n"].as_u64().unwrap()).or_insert(0) += 1;
+    }
+    (seen.values().filter(|count| **count > 1).count(), seen.len())
+}
+
 #[tokio::test]
-async fn a_400_is_not_retried_and_fails_the_run() {
+async fn one_refused_record_is_isolated_and_the_rest_delivered() {
     let intake = TestIntake::start(KEY).await;
-    intake.script([Step::Status(400)]);
-    let outcome = send_cloudtrail(&intake, 3, &[]).await;
+    intake.refuse_bodies_containing("POISON-RECORD");
+    let outcome = send_object(&intake, poisoned_cloudtrail(2293, 1500), &[]).await;
+    assert!(outcome.error.is_none(), "a permanent refusal of one record must not fail the object: {:?}", outcome.error);
+    assert_balanced(&outcome);
+    let stats = &outcome.stats;
+    eprintln!("refused record isolated: {stats}; duplicates, distinct: {:?}", duplicates(&intake));
+    assert_eq!((stats.entries_sent, stats.dropped_for(DropReason::RejectedByIntake)), (2292, 1));
+    assert_eq!(duplicates(&intake), (0, 2292), "no record sent twice, none lost");
+    // The body of 1000 entries holding it cost at most 2·log2(1000) extra requests.
+    assert!(stats.isolating_requests <= 2 * 10, "{}", stats.isolating_requests);
+    assert_eq!(intake.requests().len() as u64, stats.batches + stats.isolating_requests);
+    let refused = intake.requests().iter().filter(|r| r.status == 400).count();
+    assert_eq!(refused as u64, 1 + stats.isolating_requests / 2, "one refused request per level");
+}
+
+#[tokio::test]
+async fn refused_records_can_fail_the_run_instead() {
+    let intake = TestIntake::start(KEY).await;
+    intake.refuse_bodies_containing("POISON-RECORD");
+    let outcome = send_object(&intake, poisoned_cloudtrail(40, 7), &[("DD_FAIL_ON_REJECTED", "true")]).await;
     let err = outcome.error.as_ref().unwrap();
     assert_eq!(err.error_type().as_str(), "IntakeRejected");
-    assert!(err.describe().contains("HTTP 400"), "{err}");
-    assert_eq!(intake.requests().len(), 1);
-    assert_eq!(outcome.stats.entries_failed, 3);
+    assert!(err.describe().contains("HTTP 400"), "{}", err.describe());
+    assert_eq!((outcome.stats.entries_sent, outcome.stats.entries_failed), (39, 1));
     assert_balanced(&outcome);
+}
+
+#[tokio::test]
+async fn a_body_refused_whatever_it_holds_fails_after_a_bounded_search() {
+    let intake = TestIntake::start(KEY).await;
+    // Every body is refused: not a poison record but a broken intake or proxy.
+    intake.refuse_bodies_containing("GetObject");
+    let outcome = send_cloudtrail(&intake, 1000, &[]).await;
+    let err = outcome.error.as_ref().unwrap();
+    assert_eq!(err.error_type().as_str(), "IntakeRejected");
+    assert!(err.describe().contains("HTTP 400"), "{}", err.describe());
+    assert_balanced(&outcome);
+    assert_eq!(outcome.stats.dropped_for(DropReason::RejectedByIntake), 4, "at most 4 entries of a body are dropped");
+    assert!(outcome.stats.entries_failed >= 990);
+    assert!(outcome.stats.isolating_requests <= 4 * 2 * 10, "{}", outcome.stats.isolating_requests);
 }
 
 #[tokio::test]

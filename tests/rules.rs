@@ -24,7 +24,7 @@ fn event(name: &str) -> Vec<u8> {
 }
 
 async fn read(forwarder: &Forwarder<HttpIntake, S3Store>, kind: ObjectKind, body: String) -> ObjectReport {
-    let reader = ObjectBody { reader: Box::new(std::io::Cursor::new(body.into_bytes())), size: None };
+    let reader = ObjectBody::plain(Box::new(std::io::Cursor::new(body.into_bytes())), None);
     let report = forwarder.forward_reader(reader, kind, s3_name("bucket", "key"), Deadline::none()).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     assert!(report.stats.balanced(), "{}", report.stats);

@@ -25,13 +25,13 @@ fn s3_event(bucket: &str, key: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn through_proxy(key: &str) -> Outcome {
+async fn through_proxy(key: &str) -> (Outcome, TestIntake) {
     let proxy = S3Proxy::start(moto::endpoint()).await;
     let intake = TestIntake::start(KEY).await;
     let f = forwarder(&intake, S3Store::with_endpoint(proxy.url()), &[]);
     let outcome = f.handle(&s3_event("slf-faults", key), Deadline::none()).await;
     assert!(outcome.stats.balanced(), "{}", outcome.stats);
-    outcome
+    (outcome, intake)
 }
 
 #[tokio::test]
@@ -40,40 +40,81 @@ async fn access_and_kms_denials_name_the_object_and_the_fix() {
     for key in ["AWSLogs/fault-denied/a.log", "AWSLogs/1/GuardDuty/fault-kms/e.jsonl.gz"] {
         moto::put(&s3, "slf-faults", key, b"x\n".to_vec()).await;
     }
-    let outcome = through_proxy("AWSLogs/fault-denied/a.log").await;
+    let (outcome, _) = through_proxy("AWSLogs/fault-denied/a.log").await;
     let err = outcome.error.unwrap();
     assert_eq!(err.error_type().as_str(), "ObjectAccessDenied");
     assert!(err.describe().contains("s3://slf-faults/AWSLogs/fault-denied/a.log: AccessDenied"), "{err}");
 
-    let outcome = through_proxy("AWSLogs/1/GuardDuty/fault-kms/e.jsonl.gz").await;
+    let (outcome, _) = through_proxy("AWSLogs/1/GuardDuty/fault-kms/e.jsonl.gz").await;
     let err = outcome.error.unwrap();
     assert_eq!(err.error_type().as_str(), "KmsAccessDenied");
     assert!(err.describe().contains("kms:Decrypt"), "{err}");
 }
 
+/// Records delivered more than once (by `eventID`), and how many distinct ones arrived.
+fn duplicates(intake: &TestIntake) -> (usize, usize) {
+    let mut seen = std::collections::HashMap::new();
+    for entry in intake.accepted_entries() {
+        *seen.entry(entry["eventID"].as_str().unwrap().to_owned()).or_insert(0) += 1;
+    }
+    (seen.values().filter(|count| **count > 1).count(), seen.len())
+}
+
+fn trail_key(name: &str) -> String {
+    format!("AWSLogs/1/CloudTrail/us-east-1/2026/11/24/123456789012_CloudTrail_us-east-1_20261124T1200Z_{name}.json")
+}
+
 #[tokio::test]
-async fn a_connection_dropped_mid_object_fails_the_object_cleanly() {
+async fn a_read_broken_mid_object_resumes_where_it_stopped() {
     let s3 = moto::s3().await;
-    let key = "AWSLogs/1/CloudTrail/us-east-1/2026/11/24/123456789012_CloudTrail_us-east-1_20261124T1200Z_fault-drop000000.json.gz";
-    moto::put(&s3, "slf-faults", key, moto::gzip(&moto::cloudtrail_body(5000))).await;
-    let outcome = through_proxy(key).await;
+    let records = 5000;
+    let gzipped = moto::gzip(&moto::cloudtrail_body(records));
+    let plain = moto::cloudtrail_body(records);
+    // A record boundary in the plain object: just after the 1,234th record's closing brace.
+    let boundary = plain.windows(3).enumerate().filter(|(_, w)| w == b"},{").nth(1233).unwrap().0 + 1;
+    let cases = [
+        (format!("{}.gz", trail_key("fault-cut-1000-inside-member")), gzipped.clone()),
+        (format!("{}.gz", trail_key(&format!("fault-cut-{}-middle", gzipped.len() / 2))), gzipped.clone()),
+        (format!("{}.gz", trail_key("fault-cut-end-trailer")), gzipped.clone()),
+        (trail_key(&format!("fault-cut-{boundary}-record-boundary")), plain.clone()),
+        (trail_key("fault-cut-end-plain"), plain.clone()),
+    ];
+    for (key, body) in cases {
+        moto::put(&s3, "slf-faults", &key, body).await;
+        let (outcome, intake) = through_proxy(&key).await;
+        assert!(outcome.error.is_none(), "{key}: {:?}", outcome.error.map(|e| e.describe()));
+        let (stats, intake) = (&outcome.stats, &intake);
+        eprintln!("resumed {key}: {stats}; duplicates, distinct: {:?}", duplicates(intake));
+        assert_eq!((stats.entries_sent, stats.resumed_reads), (records as u64, 1), "{key}");
+        assert_eq!(duplicates(intake), (0, records), "{key}: every record exactly once");
+    }
+}
+
+#[tokio::test]
+async fn a_read_that_keeps_breaking_fails_cleanly_and_one_that_changed_says_so() {
+    let s3 = moto::s3().await;
+    let key = format!("{}.gz", trail_key("fault-drop000000"));
+    moto::put(&s3, "slf-faults", &key, moto::gzip(&moto::cloudtrail_body(5000))).await;
+    let (outcome, intake) = through_proxy(&key).await;
     let err = outcome.error.unwrap();
     assert_eq!(err.error_type().as_str(), "ObjectUnreadable");
-    assert!(err.describe().contains(key), "{err}");
-    assert_eq!(outcome.stats.objects_failed, 1);
-    // Whatever was read before the drop was delivered and counted.
+    assert!(err.describe().contains(&key), "{err}");
+    assert_eq!(
+        (outcome.stats.objects_failed, outcome.stats.resumed_reads),
+        (1, 3),
+        "three resumptions, then it gives up"
+    );
+    // Whatever was read before was delivered, once, and counted.
     assert_eq!(outcome.stats.entries_failed, 0);
     assert!(outcome.stats.records_in < 5000);
+    assert_eq!(duplicates(&intake).0, 0);
 
-    // The same object read directly: the proxy relays everything else untouched.
-    let proxy = S3Proxy::start(moto::endpoint()).await;
-    let whole = "AWSLogs/1/CloudTrail/us-east-1/2026/11/24/123456789012_CloudTrail_us-east-1_20261124T1200Z_Whole00000000000.json.gz";
-    moto::put(&s3, "slf-faults", whole, moto::gzip(&moto::cloudtrail_body(5000))).await;
-    let intake = TestIntake::start(KEY).await;
-    let f = forwarder(&intake, S3Store::with_endpoint(proxy.url()), &[]);
-    let outcome = f.handle(&s3_event("slf-faults", whole), Deadline::none()).await;
-    assert!(outcome.error.is_none(), "{:?}", outcome.error);
-    assert_eq!(outcome.stats.entries_sent, 5000);
+    let key = format!("{}.gz", trail_key("fault-changed0000"));
+    moto::put(&s3, "slf-faults", &key, moto::gzip(&moto::cloudtrail_body(5000))).await;
+    let (outcome, _) = through_proxy(&key).await;
+    let err = outcome.error.unwrap_or_else(|| panic!("no error: {}", outcome.stats));
+    assert_eq!(err.error_type().as_str(), "ObjectChanged", "{}", err.describe());
+    assert!(err.describe().contains("changed while it was being read"), "{}", err.describe());
 }
 
 #[tokio::test]

@@ -176,6 +176,7 @@ impl Config {
                     base_backoff: Duration::from_millis(200),
                     max_backoff: Duration::from_secs(10),
                 },
+                fail_on_rejected: parse_bool("DD_FAIL_ON_REJECTED", get("DD_FAIL_ON_REJECTED"))?,
             },
             forwarder: ForwarderSettings {
                 entries: EntrySettings { tags, source_override, rules, standard_attributes },

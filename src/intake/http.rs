@@ -23,7 +23,14 @@ pub struct HttpSettings {
     pub url: String,
     /// Retry settings.
     pub retry: RetrySettings,
+    /// `DD_FAIL_ON_REJECTED`: entries the intake refuses fail the invocation instead of being
+    /// dropped and counted.
+    pub fail_on_rejected: bool,
 }
+
+/// Most entries of one body isolated as refused: a body that is refused for more is refused
+/// for something else than its entries (a proxy, a broken body), and fails as a whole.
+const ISOLATED_PER_BODY: u32 = 4;
 
 /// Shortest time worth starting a request in before the deadline.
 const MIN_REQUEST_TIME: Duration = Duration::from_millis(300);
@@ -34,10 +41,12 @@ pub struct HttpIntake {
     url: String,
     key: Arc<ApiKey>,
     retry: RetrySettings,
+    fail_on_rejected: bool,
 }
 
 enum Failure {
     Split,
+    Refused(u16),
     Failed(IntakeError),
 }
 
@@ -49,7 +58,13 @@ impl HttpIntake {
 
     /// An intake sending with `client` (the process's shared HTTP client).
     pub fn with_client(client: reqwest::Client, settings: &HttpSettings, key: Arc<ApiKey>) -> Self {
-        Self { client, url: settings.url.clone(), key, retry: settings.retry.clone() }
+        Self {
+            client,
+            url: settings.url.clone(),
+            key,
+            retry: settings.retry.clone(),
+            fail_on_rejected: settings.fail_on_rejected,
+        }
     }
 
     async fn send_with_retries(&self, batch: &Batch, deadline: Deadline, retries: &mut u64) -> Result<(), Failure> {
@@ -88,6 +103,7 @@ impl HttpIntake {
                     match verdict(status) {
                         Verdict::Accepted => return Ok(()),
                         Verdict::Split => return Err(Failure::Split),
+                        Verdict::Rejected if status == 400 => return Err(Failure::Refused(status)),
                         Verdict::Rejected => {
                             return Err(Failure::Failed(IntakeError::Rejected { status, entries: batch.entries() }));
                         }
@@ -130,8 +146,15 @@ fn transport(source: reqwest::Error) -> AttemptError {
 }
 
 impl Intake for HttpIntake {
+    /// Sends the body; a body refused as too large (413) is sent again in halves; a body
+    /// refused as bad (400) is halved down to the entries the intake refuses on their own,
+    /// which are dropped (or, with `DD_FAIL_ON_REJECTED`, failed) while the rest is delivered
+    /// — at most [`ISOLATED_PER_BODY`] of them, for at most 2·⌈log2 n⌉ extra requests each.
     async fn deliver(&self, batch: Batch, deadline: Deadline) -> Delivery {
         let mut delivery = Delivery::default();
+        let mut budget =
+            u64::from(ISOLATED_PER_BODY) * 2 * u64::from(batch.entries().max(2).next_power_of_two().ilog2());
+        let mut isolated = 0;
         let mut queue = vec![batch];
         while let Some(batch) = queue.pop() {
             let entries = batch.entries() as u64;
@@ -140,6 +163,32 @@ impl Intake for HttpIntake {
                     delivery.accepted += entries;
                     continue;
                 }
+                Err(Failure::Refused(status)) if isolated < ISOLATED_PER_BODY && entries == 1 => {
+                    isolated += 1;
+                    if self.fail_on_rejected {
+                        IntakeError::Rejected { status, entries: 1 }
+                    } else {
+                        delivery.rejected.extend_from_slice(batch.records());
+                        continue;
+                    }
+                }
+                Err(Failure::Refused(status)) if isolated < ISOLATED_PER_BODY && budget >= 2 => match batch.split() {
+                    Ok(Some((first, second))) => {
+                        tracing::warn!(
+                            entries,
+                            status,
+                            "the intake refused a body; sending it in halves to find the entries it refuses"
+                        );
+                        budget -= 2;
+                        delivery.isolating_requests += 2;
+                        queue.push(second);
+                        queue.push(first);
+                        continue;
+                    }
+                    Ok(None) => IntakeError::Rejected { status, entries: batch.entries() },
+                    Err(err) => IntakeError::Split(err),
+                },
+                Err(Failure::Refused(status)) => IntakeError::Rejected { status, entries: batch.entries() },
                 Err(Failure::Split) => match batch.split() {
                     Ok(Some((first, second))) => {
                         tracing::warn!(entries, "the intake answered 413; sending the body in two halves");

@@ -95,6 +95,12 @@ pub struct Delivery {
     pub failed: u64,
     /// Requests retried.
     pub retries: u64,
+    /// Entries the intake refused on their own (HTTP 400 for a body of just that entry),
+    /// dropped: the index of each one's record in its object. The rest of their body was
+    /// delivered.
+    pub rejected: Vec<u64>,
+    /// Extra requests spent isolating the refused entries.
+    pub isolating_requests: u64,
     /// The first error, if any entry failed.
     pub error: Option<IntakeError>,
 }

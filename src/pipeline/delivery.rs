@@ -18,7 +18,7 @@ use crate::compress::Compression;
 use crate::deadline::Deadline;
 use crate::intake::{Delivery, Intake, IntakeError};
 use crate::sink::{BatchOut, EntrySink};
-use crate::stats::Stats;
+use crate::stats::{DropReason, Stats};
 
 /// Sealed, uncompressed bodies waiting between a reader and the compressors: with one being
 /// filled and one per core being compressed, this bounds an object's memory to a few bodies.
@@ -125,13 +125,19 @@ impl<I: Intake> Deliverer<I> {
             }
         }
         drop(tx);
-        let mut delivered = self.deliver_all(rx, deadline).await;
+        let mut delivered = self.deliver_all(rx, deadline, None).await;
         delivered.stats.entries_failed += unsent;
         delivered
     }
 
-    /// Compresses and delivers bodies as they arrive, until the sending side is done.
-    pub(crate) async fn deliver_all(&self, mut rx: mpsc::Receiver<Batch>, deadline: Deadline) -> Delivered {
+    /// Compresses and delivers bodies as they arrive, until the sending side is done. Entries
+    /// the intake refuses on their own are dropped and logged with `object` and their index.
+    pub(crate) async fn deliver_all(
+        &self,
+        mut rx: mpsc::Receiver<Batch>,
+        deadline: Deadline,
+        object: Option<&ObjectName>,
+    ) -> Delivered {
         let mut delivered = Delivered::default();
         let mut tasks = JoinSet::new();
         let mut in_flight: HashMap<tokio::task::Id, u64> = HashMap::new();
@@ -142,7 +148,7 @@ impl<I: Intake> Deliverer<I> {
         loop {
             tokio::select! {
                 Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                    if record(done, &mut in_flight, &mut delivered) && !stopped {
+                    if record(done, &mut in_flight, &mut delivered, object) && !stopped {
                         stopped = true;
                         rx.close();
                     }
@@ -180,7 +186,7 @@ impl<I: Intake> Deliverer<I> {
             }
         }
         while let Some(done) = tasks.join_next_with_id().await {
-            record(done, &mut in_flight, &mut delivered);
+            record(done, &mut in_flight, &mut delivered, object);
         }
         delivered
     }
@@ -189,7 +195,12 @@ impl<I: Intake> Deliverer<I> {
 type TaskResult = Result<(tokio::task::Id, std::io::Result<(u64, Delivery)>), tokio::task::JoinError>;
 
 /// Counts one finished delivery; returns true when delivery should stop.
-fn record(done: TaskResult, in_flight: &mut HashMap<tokio::task::Id, u64>, delivered: &mut Delivered) -> bool {
+fn record(
+    done: TaskResult,
+    in_flight: &mut HashMap<tokio::task::Id, u64>,
+    delivered: &mut Delivered,
+    object: Option<&ObjectName>,
+) -> bool {
     let stats = &mut delivered.stats;
     let failure = match done {
         Ok((id, Ok((bytes, delivery)))) => {
@@ -197,7 +208,14 @@ fn record(done: TaskResult, in_flight: &mut HashMap<tokio::task::Id, u64>, deliv
             stats.entries_sent += delivery.accepted;
             stats.entries_failed += delivery.failed;
             stats.retries += delivery.retries;
+            stats.isolating_requests += delivery.isolating_requests;
             stats.bytes_compressed += bytes;
+            for record in &delivery.rejected {
+                stats.drop_record(DropReason::RejectedByIntake);
+                // Where the record is, never what it holds.
+                let object = object.map_or_else(|| "the finding event".to_owned(), ToString::to_string);
+                tracing::warn!(object = %object, record, "the intake refused this record on its own (HTTP 400); dropped, the rest delivered");
+            }
             delivery.error.map(Failure::Intake)
         }
         Ok((id, Err(err))) => {
@@ -288,7 +306,7 @@ mod tests {
             let (stats, _, finished) = sink.finish();
             (stats, result.and(finished), watched.intake.calls.load(Ordering::SeqCst))
         });
-        let delivered = deliverer.deliver_all(rx, Deadline::none()).await;
+        let delivered = deliverer.deliver_all(rx, Deadline::none(), None).await;
         (reader.await.unwrap(), delivered)
     }
 

@@ -8,7 +8,7 @@ use crate::alert::WebhookError;
 use crate::dispatch::DispatchError;
 use crate::intake::IntakeError;
 use crate::source::decode::ReadError;
-use crate::source::{ObjectError, ObjectErrorKind};
+use crate::source::{ObjectChanged, ObjectError, ObjectErrorKind};
 
 /// The class of a failure: the Lambda `errorType`, and the hint printed with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub enum ErrorType {
     S3Error,
     /// An object that could not be read to the end (truncated, malformed, over the cap).
     ObjectUnreadable,
+    /// An object replaced while it was being read (a resumed read found another version).
+    ObjectChanged,
     /// The intake refused the API key.
     ApiKeyRejected,
     /// The intake refused entries for good.
@@ -57,6 +59,7 @@ impl ErrorType {
             Self::KmsAccessDenied => "KmsAccessDenied",
             Self::S3Error => "S3Error",
             Self::ObjectUnreadable => "ObjectUnreadable",
+            Self::ObjectChanged => "ObjectChanged",
             Self::ApiKeyRejected => "ApiKeyRejected",
             Self::IntakeRejected => "IntakeRejected",
             Self::IntakeUnavailable => "IntakeUnavailable",
@@ -89,6 +92,9 @@ impl ErrorType {
             }
             Self::SlackAlertRefused => {
                 "the webhook was revoked or its channel archived: create an incoming webhook, store its URL in the SLACK_WEBHOOK_URL_SECRET_ARN secret, then redrive the failure queue"
+            }
+            Self::ObjectChanged => {
+                "the object was replaced mid-read: the retry (or `replay`) reads the new version from the start"
             }
             Self::ObjectUnreadable | Self::IntakeRejected | Self::InternalError => "see the message above",
         }
@@ -206,6 +212,11 @@ impl ForwardError {
                 ObjectErrorKind::KmsDenied => ErrorType::KmsAccessDenied,
                 ObjectErrorKind::Other => ErrorType::S3Error,
             },
+            Self::Read { source: ReadError::Io(err), .. }
+                if err.get_ref().is_some_and(|inner| inner.is::<ObjectChanged>()) =>
+            {
+                ErrorType::ObjectChanged
+            }
             Self::LocalFile { .. } | Self::Read { .. } => ErrorType::ObjectUnreadable,
             Self::Intake { source, .. } => match source {
                 IntakeError::ApiKeyRejected { .. } => ErrorType::ApiKeyRejected,

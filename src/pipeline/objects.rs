@@ -68,13 +68,13 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             return skipped;
         }
         let mut key = object.key.clone();
-        let mut opened = self.store().open(&object.bucket, &key).await;
+        let mut opened = self.store().open(&object.bucket, &key, deadline).await;
         if let (Err(ObjectError { kind: ObjectErrorKind::NotFound, .. }), Some(fallback)) =
             (&opened, &object.fallback_key)
         {
             tracing::info!(bucket = %object.bucket, key = %fallback, "key not found as given; trying its URL-decoded form");
             key = fallback.clone();
-            opened = self.store().open(&object.bucket, &key).await;
+            opened = self.store().open(&object.bucket, &key, deadline).await;
         }
         match opened {
             Ok(body) => {
@@ -95,7 +95,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         match std::fs::File::open(path) {
             Ok(file) => {
                 let size = file.metadata().ok().map(|m| m.len());
-                let body = ObjectBody { reader: Box::new(file), size };
+                let body = ObjectBody::plain(Box::new(file), size);
                 self.forward_reader(body, kind, ObjectName::Local(name), Deadline::none()).await
             }
             Err(source) => ObjectReport::failed(ForwardError::LocalFile { path: name, source }),
@@ -114,6 +114,8 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         let ctx = self.entry_context();
         let max_bytes = self.0.settings.max_object_bytes;
         let (mut sink, rx) = self.0.deliverer.sink(deadline);
+        let named = name.clone();
+        let resumes = body.resumes.clone();
         let reading = tokio::task::spawn_blocking(move || {
             // Local files keep their path as the key and no bucket, as in their entries so far.
             let origin = match &name {
@@ -124,7 +126,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             let (stats, _, finished) = sink.finish();
             (stats, read.and(finished.map_err(ReadError::from)), name)
         });
-        let delivered = self.0.deliverer.deliver_all(rx, deadline).await;
+        let delivered = self.0.deliverer.deliver_all(rx, deadline, Some(&named)).await;
         let (mut stats, read, name) = match reading.await {
             Ok(done) => done,
             Err(source) => {
@@ -133,6 +135,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             }
         };
         stats.merge(&delivered.stats);
+        stats.resumed_reads += resumes.map_or(0, |r| u64::from(r.load(std::sync::atomic::Ordering::Relaxed)));
         let error = match (delivered.failure, read) {
             (Some(failure), _) => Some(failure.about(Some(name))),
             (None, Err(ReadError::Sink(SinkError::Stopped))) => Some(ForwardError::Deadline { object: name }),

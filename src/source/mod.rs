@@ -11,9 +11,11 @@ pub(crate) mod lines;
 pub mod object_kind;
 pub(crate) mod object_reader;
 pub mod s3_notification;
+mod s3_resume;
 pub mod s3_store;
 mod scan;
 
 pub use object_kind::ObjectKind;
 pub use s3_notification::ObjectRef;
+pub use s3_resume::ObjectChanged;
 pub use s3_store::{ObjectBody, ObjectError, ObjectErrorKind, ObjectStore, S3Store};

@@ -4,12 +4,16 @@
 
 use std::future::Future;
 use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::OnceCell;
 use tokio_util::io::SyncIoBridge;
 
+use super::s3_resume::{Pin, ResumingBody};
 use crate::aws_sdk::SharedSdkConfig;
+use crate::deadline::Deadline;
 
 /// An object's bytes as a blocking reader (use it on a blocking thread).
 pub struct ObjectBody {
@@ -17,6 +21,15 @@ pub struct ObjectBody {
     pub reader: Box<dyn Read + Send>,
     /// Its size, when known.
     pub size: Option<u64>,
+    /// How many times reading it resumed after a broken connection, for an S3 object.
+    pub resumes: Option<Arc<AtomicU32>>,
+}
+
+impl ObjectBody {
+    /// A body read as it is (a local file, bytes in memory).
+    pub fn plain(reader: Box<dyn Read + Send>, size: Option<u64>) -> Self {
+        Self { reader, size, resumes: None }
+    }
 }
 
 /// One page of a listing.
@@ -67,8 +80,13 @@ pub struct ObjectError {
 
 /// Where objects are read from.
 pub trait ObjectStore: Send + Sync + 'static {
-    /// Starts reading an object.
-    fn open(&self, bucket: &str, key: &str) -> impl Future<Output = Result<ObjectBody, ObjectError>> + Send;
+    /// Starts reading an object (resuming a broken read before `deadline`).
+    fn open(
+        &self,
+        bucket: &str,
+        key: &str,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<ObjectBody, ObjectError>> + Send;
     /// Lists one page of keys under `prefix`.
     fn list(
         &self,
@@ -152,7 +170,7 @@ fn object_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'sta
 }
 
 impl ObjectStore for S3Store {
-    async fn open(&self, bucket: &str, key: &str) -> Result<ObjectBody, ObjectError> {
+    async fn open(&self, bucket: &str, key: &str, deadline: Deadline) -> Result<ObjectBody, ObjectError> {
         let client = self.client().await;
         let response = client
             .get_object()
@@ -162,8 +180,17 @@ impl ObjectStore for S3Store {
             .await
             .map_err(|err| object_error(bucket, key, err, |e| e.is_no_such_key()))?;
         let size = response.content_length().and_then(|n| u64::try_from(n).ok());
-        let reader = SyncIoBridge::new(response.body.into_async_read());
-        Ok(ObjectBody { reader: Box::new(reader), size })
+        let pin = match (response.version_id(), response.e_tag()) {
+            (Some(version), _) if version != "null" => Pin::Version(version.to_owned()),
+            (_, Some(etag)) => Pin::ETag(etag.to_owned()),
+            _ => Pin::None,
+        };
+        let handle = tokio::runtime::Handle::current();
+        let first = Box::new(SyncIoBridge::new_with_handle(response.body.into_async_read(), handle.clone()));
+        let resumes = Arc::new(AtomicU32::new(0));
+        let reader =
+            ResumingBody::new(client.clone(), handle, bucket, key, pin, size, first, resumes.clone(), deadline);
+        Ok(ObjectBody { reader: Box::new(reader), size, resumes: Some(resumes) })
     }
 
     async fn list(&self, bucket: &str, prefix: &str, token: Option<String>) -> Result<ListPage, ObjectError> {

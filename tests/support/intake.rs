@@ -4,7 +4,8 @@
 //! Normal behaviour, checked in this order: only `POST /api/v2/logs` (else 404); `DD-API-KEY`
 //! missing → 401, wrong → 403; `Content-Encoding` absent, `identity`, `gzip`, `deflate` (zlib)
 //! or `zstd` (else 415); undecodable body → 400; decoded body over 5,000,000 bytes → 413; not a
-//! JSON array of objects → 400; more than 1000 entries → 413; otherwise 202 `{}`.
+//! JSON array of objects → 400; more than 1000 entries → 413; an entry holding the text set with
+//! `refuse_bodies_containing` → 400; otherwise 202 `{}`.
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -66,6 +67,9 @@ pub struct Received {
 
 struct State {
     expected_key: String,
+    /// Bodies holding this text are refused with 400, as a real intake refuses a body
+    /// with an entry it cannot take.
+    poison: Option<String>,
     steps: VecDeque<Step>,
     requests: Vec<Received>,
     accepted: Vec<serde_json::Value>,
@@ -84,6 +88,7 @@ impl TestIntake {
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State {
             expected_key: expected_key.to_owned(),
+            poison: None,
             steps: VecDeque::new(),
             requests: Vec::new(),
             accepted: Vec::new(),
@@ -127,6 +132,11 @@ impl TestIntake {
         self.state.lock().unwrap().accepted.clone()
     }
 
+    /// Refuses (400) every body that contains `text`, from now on.
+    pub fn refuse_bodies_containing(&self, text: &str) {
+        self.state.lock().unwrap().poison = Some(text.to_owned());
+    }
+
     /// Changes the expected API key (rotation).
     pub fn set_expected_key(&self, key: &str) {
         self.state.lock().unwrap().expected_key = key.to_owned();
@@ -150,14 +160,21 @@ async fn serve(mut conn: BufReader<TcpStream>, state: Arc<Mutex<State>>) {
             stale_timestamps: 0,
         };
         // The step and the request's slot are taken together so both follow arrival order.
-        let (slot, step, expected_key) = {
+        let (slot, step, expected_key, poison) = {
             let mut state = state.lock().unwrap();
             state.requests.push(received.clone());
-            (state.requests.len() - 1, state.steps.pop_front(), state.expected_key.clone())
+            (state.requests.len() - 1, state.steps.pop_front(), state.expected_key.clone(), state.poison.clone())
         };
         let mut received = received;
         let (status, extra, accepted) = match step {
-            None => validate(&request, &expected_key, &mut received),
+            None => match validate(&request, &expected_key, &mut received) {
+                (202, _, entries)
+                    if poison.as_ref().is_some_and(|p| entries.iter().any(|e| e.to_string().contains(p.as_str()))) =>
+                {
+                    (400, vec![], vec![])
+                }
+                answer => answer,
+            },
             Some(Step::Status(status)) => {
                 validate(&request, &expected_key, &mut received);
                 (status, vec![], vec![])

@@ -1,8 +1,15 @@
 //! A fault-injecting proxy in front of the S3 emulator: requests are relayed to it, except
-//! keys containing `fault-denied` (403 AccessDenied), `fault-kms` (403 from KMS) and
-//! `fault-drop` (the object's headers and half its body, then the connection closes).
+//! keys containing
+//! - `fault-denied` (403 AccessDenied) and `fault-kms` (403 from KMS);
+//! - `fault-drop`: every answer's headers and half its body, then the connection closes;
+//! - `fault-cut-<N>`: the first whole-object GET is cut after N body bytes (`fault-cut-end`:
+//!   all but the last 3), later requests (the ranged GETs that resume it) relayed as they are;
+//! - `fault-changed`: the first GET is cut at half its body, and a resuming GET is answered
+//!   412 `PreconditionFailed`, as S3 answers when the object was replaced meanwhile.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -20,9 +27,10 @@ impl S3Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let client = reqwest::Client::new();
+        let cut: Arc<Mutex<HashSet<String>>> = Arc::default();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(BufReader::new(stream), client.clone(), upstream.clone()));
+                tokio::spawn(serve(BufReader::new(stream), client.clone(), upstream.clone(), cut.clone()));
             }
         });
         S3Proxy { addr }
@@ -38,7 +46,24 @@ fn s3_error(code: &str, message: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-async fn serve(mut conn: BufReader<tokio::net::TcpStream>, client: reqwest::Client, upstream: String) {
+/// Where to cut the first whole-object GET of `path`, if its key asks for it.
+fn cut_at(path: &str, body_len: usize) -> Option<usize> {
+    if path.contains("fault-changed") {
+        return Some(body_len / 2);
+    }
+    let rest = &path[path.find("fault-cut-")? + "fault-cut-".len()..];
+    if rest.starts_with("end") {
+        return Some(body_len.saturating_sub(3));
+    }
+    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+async fn serve(
+    mut conn: BufReader<tokio::net::TcpStream>,
+    client: reqwest::Client,
+    upstream: String,
+    cut: Arc<Mutex<HashSet<String>>>,
+) {
     while let Some(request) = read_request(&mut conn).await {
         let xml = [("content-type", "application/xml".to_owned())];
         if request.path.contains("fault-denied") {
@@ -50,16 +75,29 @@ async fn serve(mut conn: BufReader<tokio::net::TcpStream>, client: reqwest::Clie
             write_response(&mut conn, 403, &xml, &s3_error("AccessDenied", message)).await;
             continue;
         }
+        if request.path.contains("fault-changed") && request.headers.contains_key("range") {
+            let message = "At least one of the pre-conditions you specified did not hold";
+            write_response(&mut conn, 412, &xml, &s3_error("PreconditionFailed", message)).await;
+            continue;
+        }
         let Some((status, headers, body)) = relay(&client, &upstream, &request).await else { return };
-        if request.path.contains("fault-drop") && status == 200 {
-            let mut head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n", body.len());
+        let whole_get = request.method == "GET" && status == 200 && !request.headers.contains_key("range");
+        let first_time = whole_get && cut.lock().unwrap().insert(request.path.clone());
+        let cut_after = match cut_at(&request.path, body.len()) {
+            Some(at) if first_time => Some(at.min(body.len())),
+            _ if request.path.contains("fault-drop") && (status == 200 || status == 206) => Some(body.len() / 2),
+            _ => None,
+        };
+        if let Some(at) = cut_after {
+            let reason = if status == 206 { "Partial Content" } else { "OK" };
+            let mut head = format!("HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\n", body.len());
             for (name, value) in headers.iter().filter(|(n, _)| n != "content-length" && n != "transfer-encoding") {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }
             head.push_str("\r\n");
             let stream = conn.get_mut();
             let _ = stream.write_all(head.as_bytes()).await;
-            let _ = stream.write_all(&body[..body.len() / 2]).await;
+            let _ = stream.write_all(&body[..at]).await;
             let _ = stream.flush().await;
             return;
         }

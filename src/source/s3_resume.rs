@@ -1,0 +1,134 @@
+//! An S3 object's body that survives a broken connection: when the stream fails mid-object
+//! (reset, timeout, a 5xx), reading continues with a ranged GET from the byte offset already
+//! read, pinned to the same object version (its version id, else `If-Match` on its ETag), a
+//! bounded number of times with backoff and within the deadline. No byte is read twice and
+//! none is skipped, so no record is sent twice; an object that changed meanwhile is an error
+//! of its own ([`ObjectChanged`]).
+
+use std::io::{self, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use tokio_util::io::SyncIoBridge;
+
+use crate::deadline::Deadline;
+
+/// Resumptions allowed per object.
+const MAX_RESUMES: u32 = 3;
+
+/// First wait before resuming; doubles each time.
+const FIRST_WAIT: Duration = Duration::from_millis(200);
+
+/// The object was replaced while it was being read: the rest of it would not match.
+#[derive(Debug, thiserror::Error)]
+#[error("the object changed while it was being read (its version no longer matches); read it again from the start")]
+pub struct ObjectChanged;
+
+/// Which version of the object the resumed reads must get.
+#[derive(Debug, Clone)]
+pub(crate) enum Pin {
+    /// `versionId` (a versioned bucket).
+    Version(String),
+    /// `If-Match` on the ETag.
+    ETag(String),
+    /// Nothing to pin to: the object is not resumed.
+    None,
+}
+
+/// A streamed object body that resumes where it broke.
+pub(crate) struct ResumingBody {
+    client: aws_sdk_s3::Client,
+    handle: tokio::runtime::Handle,
+    bucket: String,
+    key: String,
+    pin: Pin,
+    size: Option<u64>,
+    offset: u64,
+    current: Box<dyn Read + Send>,
+    resumes: Arc<AtomicU32>,
+    deadline: Deadline,
+}
+
+impl ResumingBody {
+    /// `first` is the body of a whole-object GET that answered `pin` and `size`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        client: aws_sdk_s3::Client,
+        handle: tokio::runtime::Handle,
+        bucket: &str,
+        key: &str,
+        pin: Pin,
+        size: Option<u64>,
+        first: Box<dyn Read + Send>,
+        resumes: Arc<AtomicU32>,
+        deadline: Deadline,
+    ) -> Self {
+        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        Self { client, handle, bucket, key, pin, size, offset: 0, current: first, resumes, deadline }
+    }
+
+    /// Replaces the broken stream by a ranged GET from the current offset, or gives the
+    /// failure back when resuming is not possible or not allowed any more.
+    fn resume(&mut self, failure: io::Error) -> io::Result<()> {
+        if matches!(self.pin, Pin::None) {
+            return Err(failure);
+        }
+        loop {
+            let attempt = self.resumes.load(Ordering::Relaxed);
+            let wait = FIRST_WAIT.saturating_mul(1 << attempt.min(8)).mul_f64(0.5 + fastrand::f64() / 2.0);
+            let in_time = self.deadline.remaining().is_none_or(|left| left > wait + Duration::from_secs(1));
+            if attempt >= MAX_RESUMES || !in_time {
+                return Err(failure);
+            }
+            self.resumes.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                bucket = %self.bucket, key = %self.key, offset = self.offset, attempt = attempt + 1, error = %failure,
+                "the S3 stream broke mid-object; resuming from the offset already read"
+            );
+            std::thread::sleep(wait);
+            let mut request =
+                self.client.get_object().bucket(&self.bucket).key(&self.key).range(format!("bytes={}-", self.offset));
+            request = match &self.pin {
+                Pin::Version(version) => request.version_id(version),
+                Pin::ETag(etag) => request.if_match(etag),
+                Pin::None => request,
+            };
+            match self.handle.block_on(request.send()) {
+                Ok(response) => {
+                    let body = SyncIoBridge::new_with_handle(response.body.into_async_read(), self.handle.clone());
+                    self.current = Box::new(body);
+                    return Ok(());
+                }
+                Err(err) => {
+                    let changed = err.code() == Some("PreconditionFailed")
+                        || err.raw_response().is_some_and(|r| r.status().as_u16() == 412);
+                    if changed {
+                        return Err(io::Error::other(ObjectChanged));
+                    }
+                    tracing::warn!(bucket = %self.bucket, key = %self.key, "the ranged GET to resume failed");
+                }
+            }
+        }
+    }
+}
+
+impl Read for ResumingBody {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let failure = match self.current.read(buf) {
+                Ok(0) if !buf.is_empty() && self.size.is_some_and(|size| self.offset < size) => {
+                    io::Error::new(io::ErrorKind::UnexpectedEof, "the S3 stream ended before the object did")
+                }
+                Ok(n) => {
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => err,
+            };
+            self.resume(failure)?;
+        }
+    }
+}
