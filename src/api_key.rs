@@ -124,14 +124,21 @@ async fn read_secret(source: &Secret) -> Result<String, ApiKeyError> {
     key_from_secret(&text).map_err(|problem| ApiKeyError::Unusable { arn: source.arn().to_owned(), problem })
 }
 
+/// Whether `key` can travel in the `DD-API-KEY` header: visible ASCII only (a key with a
+/// newline or a non-ASCII character in it was pasted wrong, and no retry will send it).
+pub(crate) fn fits_a_header(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// Extracts the key from a secret value (plain text or JSON).
 pub(crate) fn key_from_secret(text: &str) -> Result<String, &'static str> {
-    value_from_secret(text, &JSON_FIELDS).map_err(|problem| match problem {
+    let key = value_from_secret(text, &JSON_FIELDS).map_err(|problem| match problem {
         "is JSON without any of the expected fields" => {
             "is JSON without a non-empty api_key, dd_api_key, DD_API_KEY or apiKey field"
         }
         other => other,
-    })
+    })?;
+    if fits_a_header(&key) { Ok(key) } else { Err("holds characters an HTTP header cannot carry (only visible ASCII)") }
 }
 
 #[cfg(test)]
@@ -149,5 +156,8 @@ mod tests {
         assert!(key_from_secret(r#"{"key":"x"}"#).is_err());
         assert!(key_from_secret(r#"{"api_key":""}"#).is_err());
         assert!(key_from_secret("{not json").is_err());
+        assert!(key_from_secret("abc def").is_err());
+        assert!(key_from_secret("clé").is_err());
+        assert!(fits_a_header("0123456789abcdef0123456789abcdef"));
     }
 }

@@ -80,6 +80,6 @@ pub mod internals {
     pub use crate::source::cloudtrail::read_records;
     pub use crate::source::decode::{Encoding, decoded, sniff};
     pub use crate::source::eventbridge::FindingEvent;
-    pub use crate::source::object_reader::read_object;
+    pub use crate::source::object_reader::{ObjectRead, read_object};
     pub use crate::timestamp::Clock;
 }

@@ -22,11 +22,14 @@ pub enum DropReason {
     /// Refused by the intake on its own (HTTP 400 for a body holding only this entry): no
     /// retry can change that, and the rest of its body was delivered.
     RejectedByIntake,
+    /// Valid JSON but not an object (`null`, a number, a string, an array) where a record or
+    /// finding should be: not a log.
+    NotARecord,
 }
 
 impl DropReason {
     /// Every reason, in summary order.
-    pub(crate) const ALL: [DropReason; 7] = [
+    pub(crate) const ALL: [DropReason; 8] = [
         DropReason::EntryTooLarge,
         DropReason::RecordTooLarge,
         DropReason::BelowMinSeverity,
@@ -34,6 +37,7 @@ impl DropReason {
         DropReason::Excluded,
         DropReason::NotIncluded,
         DropReason::RejectedByIntake,
+        DropReason::NotARecord,
     ];
 
     /// CloudWatch metric name.
@@ -46,6 +50,7 @@ impl DropReason {
             DropReason::Excluded => "DroppedExcluded",
             DropReason::NotIncluded => "DroppedNotIncluded",
             DropReason::RejectedByIntake => "DroppedRejectedByIntake",
+            DropReason::NotARecord => "DroppedNotARecord",
         }
     }
 
@@ -59,6 +64,7 @@ impl DropReason {
             DropReason::Excluded => "dropped_excluded",
             DropReason::NotIncluded => "dropped_not_included",
             DropReason::RejectedByIntake => "dropped_rejected_by_intake",
+            DropReason::NotARecord => "dropped_not_a_record",
         }
     }
 }
@@ -171,6 +177,11 @@ counters! {
         notifications_ignored => "NotificationsIgnored", "Count";
     }
     when_used {
+        /// Objects whose content is damaged (malformed, trailing data, corrupt or truncated
+        /// compression): the records before the damage were read, the rest cannot be.
+        objects_damaged => "ObjectsDamaged", "Count";
+        /// Objects with no content at all (0 bytes, or an empty gzip member).
+        objects_empty => "ObjectsEmpty", "Count";
         /// S3 reads resumed with a ranged GET after the connection broke mid-object.
         resumed_reads => "ResumedReads", "Count";
         /// Slack alerts posted (or written, in a dry run).
@@ -261,6 +272,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), counters.len());
-        assert_eq!(counters.len(), 30);
+        assert_eq!(counters.len(), 33);
     }
 }

@@ -31,6 +31,26 @@ fn count(summary: &str, name: &str) -> u64 {
 }
 
 #[test]
+fn a_key_a_header_cannot_carry_and_missing_files_are_named() {
+    let output = bin()
+        .args(["invoke", "--dry-run"])
+        .arg(events_dir().join("guardduty-finding-high.json"))
+        .env("DD_API_KEY", "pasted\nwrong")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("invalid DD_API_KEY: holds characters an HTTP header cannot carry"), "{stderr}");
+    assert!(!stderr.contains("pasted"), "the key is never shown");
+
+    let output = bin().args(["replay", "--dry-run", "/nonexistent/trail.json.gz"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error: /nonexistent/trail.json.gz: cannot read the file"), "{stderr}");
+    assert!(!stderr.contains("s3:///"), "{stderr}");
+}
+
+#[test]
 fn dry_run_shows_the_slack_alert_for_every_high_and_critical_sample() {
     for (name, alerts) in [
         ("guardduty-finding-critical.json", true),

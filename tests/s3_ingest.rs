@@ -179,15 +179,21 @@ async fn missing_objects_and_truncated_gzip_fail_with_context() {
     assert_eq!(err.error_type().as_str(), "ObjectNotFound");
     assert!(err.describe().contains("s3://slf-missing/no/such key.log"), "{err}");
 
+    // A bucket that does not exist is its own error, not a missing key.
+    let intake = TestIntake::start(KEY).await;
+    let outcome = handle(&intake, &s3_event("slf-no-such-bucket", "a.log")).await;
+    let err = outcome.error.as_ref().unwrap();
+    assert_eq!(err.error_type().as_str(), "BucketNotFound");
+    assert!(err.describe().contains("s3://slf-no-such-bucket/a.log: NoSuchBucket"), "{}", err.describe());
+
+    // A truncated object is damaged: what was before the cut is delivered, the object counted.
     let whole = moto::gzip(&moto::cloudtrail_body(500));
     let trail = "AWSLogs/1/CloudTrail/us-east-1/2026/11/24/123456789012_CloudTrail_us-east-1_20261124T1300Z_Truncated0000000.json.gz";
     moto::put(&s3, "slf-missing", trail, whole[..whole.len() / 2].to_vec()).await;
     let intake = TestIntake::start(KEY).await;
     let outcome = handle(&intake, &s3_event("slf-missing", trail)).await;
-    let err = outcome.error.as_ref().unwrap();
-    assert_eq!(err.error_type().as_str(), "ObjectUnreadable");
-    assert!(err.describe().contains(trail), "{err}");
-    assert_eq!(outcome.stats.objects_failed, 1);
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!((outcome.stats.objects_damaged, outcome.stats.objects_failed), (1, 0));
 }
 
 #[tokio::test]

@@ -56,6 +56,10 @@ impl Config {
                 }
                 ApiKeySource::Secret(arn)
             }
+            (None, Some(key)) if !crate::api_key::fits_a_header(&key) => {
+                // Never the value: it is a credential.
+                return Err(invalid("DD_API_KEY", "holds characters an HTTP header cannot carry (only visible ASCII)"));
+            }
             (None, Some(key)) => ApiKeySource::Plain(key),
             (None, None) => ApiKeySource::None,
         };
@@ -290,6 +294,8 @@ pub(super) mod tests {
             ("REDACT_IP", "yes"),
             ("GUARDDUTY_SKIP_ARCHIVED", "1"),
             ("DD_STANDARD_ATTRIBUTES", "yes"),
+            ("DD_API_KEY", "abc\ndef"),
+            ("DD_API_KEY", "clé-secrète"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{var}={value}");

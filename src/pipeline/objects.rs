@@ -13,7 +13,7 @@ use crate::entry::ObjectOrigin;
 use crate::intake::Intake;
 use crate::sink::SinkError;
 use crate::source::decode::ReadError;
-use crate::source::object_reader::read_object;
+use crate::source::object_reader::{ObjectRead, read_object};
 use crate::source::{ObjectBody, ObjectError, ObjectErrorKind, ObjectKind, ObjectRef, ObjectStore};
 
 /// Objects of one invocation read at the same time.
@@ -124,7 +124,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             };
             let read = read_object(body.reader, body.size, kind, max_bytes, &ctx, origin, &mut sink);
             let (stats, _, finished) = sink.finish();
-            (stats, read.and(finished.map_err(ReadError::from)), name)
+            (stats, finished.map_err(ReadError::from).and(read), name)
         });
         let delivered = self.0.deliverer.deliver_all(rx, deadline, Some(&named)).await;
         let (mut stats, read, name) = match reading.await {
@@ -139,8 +139,21 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         let error = match (delivered.failure, read) {
             (Some(failure), _) => Some(failure.about(Some(name))),
             (None, Err(ReadError::Sink(SinkError::Stopped))) => Some(ForwardError::Deadline { object: name }),
+            (None, Err(source)) if source.is_damage() => {
+                // Permanent: a retry would read (and send) the same records again and stop at
+                // the same place. The records before the damage are delivered and counted.
+                let source = ForwardError::Read { object: name, source };
+                tracing::error!(error = %source.describe(), records = stats.records_in, "damaged object: the records before the damage were forwarded, the rest cannot be read");
+                stats.objects_damaged += 1;
+                None
+            }
             (None, Err(source)) => Some(ForwardError::Read { object: name, source }),
-            (None, Ok(())) => None,
+            (None, Ok(ObjectRead::Empty)) => {
+                tracing::info!(object = %name, "empty object: no records");
+                stats.objects_empty += 1;
+                None
+            }
+            (None, Ok(ObjectRead::Records)) => None,
         };
         if error.is_some() {
             stats.objects_failed += 1;

@@ -7,6 +7,7 @@ use super::decode::ReadError;
 use super::scan::{Scanner, malformed};
 use crate::entry::cloudtrail::{RecordSummary, RecordWriter};
 use crate::entry::{EntryContext, ObjectOrigin};
+use crate::json_validate;
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink};
 use crate::stats::DropReason;
@@ -130,6 +131,11 @@ fn forward_record<O: BatchOut>(
     // a valid JSON object.
     match RecordSummary::parse(record) {
         Ok(summary) => sink.commit(&ctx.rules, record, |out| writer.write(out, ctx, &summary, record))?,
+        Err(_) if record.first() != Some(&b'{') && json_validate::validate(record, |_, _| {}) => {
+            // `null`, a number, a string, an array: valid JSON, but not a record.
+            sink.drop_record(DropReason::NotARecord);
+            tracing::warn!(bucket = origin.bucket, key = origin.key, "skipped a Records element that is not an object");
+        }
         Err(_) => sink.commit_invalid(ctx, "cloudtrail", Some(origin), record)?,
     }
     Ok(())
@@ -161,6 +167,7 @@ mod tests {
         let (in_place, in_place_stats) = read(file, 1 << 16);
         assert_eq!(String::from_utf8(in_place).unwrap(), String::from_utf8(copied).unwrap());
         assert_eq!(in_place_stats.to_string(), copied_stats.to_string());
-        assert_eq!((in_place_stats.records_in, in_place_stats.invalid_json), (7, 3));
+        assert_eq!((in_place_stats.records_in, in_place_stats.invalid_json), (7, 2));
+        assert_eq!(in_place_stats.dropped_for(DropReason::NotARecord), 1, "\"a string\" is not a record");
     }
 }

@@ -17,6 +17,21 @@ const WHOLE_MAX_COMPRESSED: u64 = 2 * 1024 * 1024;
 /// …and, when they are one gzip member of at most this many bytes, decompressed in one call.
 const WHOLE_MAX_DECOMPRESSED: usize = 8 * 1024 * 1024;
 
+/// The object decompresses to more than `DD_MAX_OBJECT_SIZE_MB`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the object decompresses to more than {max_mib} MiB (DD_MAX_OBJECT_SIZE_MB): a decompression bomb, or an object to split"
+)]
+pub(crate) struct TooLarge {
+    /// The cap, in MiB.
+    pub(crate) max_mib: u64,
+}
+
+/// The connection to the object's store was lost and could not be resumed.
+#[derive(Debug, thiserror::Error)]
+#[error("the connection to S3 broke and could not be resumed")]
+pub(crate) struct ConnectionLost(#[source] pub(crate) io::Error);
+
 /// Why an object could not be read to the end.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -29,6 +44,25 @@ pub enum ReadError {
     /// The entries could not be handed on.
     #[error(transparent)]
     Sink(#[from] SinkError),
+}
+
+impl ReadError {
+    /// Whether the object's content itself is damaged (malformed JSON structure, trailing
+    /// data, corrupt or truncated compression): no retry can read further, so the records
+    /// before the damage count and the object is reported as damaged, not failed. A lost
+    /// connection, a replaced object or the size cap are not damage.
+    pub(crate) fn is_damage(&self) -> bool {
+        match self {
+            Self::Format(_) => true,
+            Self::Sink(_) => false,
+            Self::Io(err) => {
+                let typed = err.get_ref().is_some_and(|inner| {
+                    inner.is::<ConnectionLost>() || inner.is::<TooLarge>() || inner.is::<super::ObjectChanged>()
+                });
+                !typed && matches!(err.kind(), io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof)
+            }
+        }
+    }
 }
 
 /// Compression found at the start of an object.
@@ -101,13 +135,7 @@ impl<R: Read> Read for Capped<R> {
                 self.left = left;
                 Ok(n)
             }
-            None => Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "the object decompresses to more than {} MiB (DD_MAX_OBJECT_SIZE_MB): a decompression bomb, or an object to split",
-                    self.max / (1024 * 1024)
-                ),
-            )),
+            None => Err(io::Error::new(io::ErrorKind::InvalidData, TooLarge { max_mib: self.max / (1024 * 1024) })),
         }
     }
 }
@@ -145,8 +173,10 @@ mod tests {
         for size in [None, Some(one.len() as u64)] {
             let err = read_all(&one, size, 1000).unwrap_err();
             assert!(err.to_string().contains("DD_MAX_OBJECT_SIZE_MB"), "{err}");
+            assert!(!ReadError::Io(err).is_damage(), "over the cap is not damage");
             let cut = &one[..one.len() - 10];
-            assert!(read_all(cut, size.map(|s| s - 10), u64::MAX).is_err());
+            let err = read_all(cut, size.map(|s| s - 10), u64::MAX).unwrap_err();
+            assert!(ReadError::Io(err).is_damage(), "a truncated object is damaged");
         }
         // A wrong size hint changes nothing.
         assert_eq!(read_all(&one, Some(10), u64::MAX).unwrap(), data);

@@ -64,6 +64,12 @@ fn forward_finding<O: BatchOut>(
     // The summary is read in the line's validation pass (UTF-8 included): the line is
     // copied into the entry as is.
     let Ok(summary) = FindingSummary::parse(line) else {
+        if line.first() != Some(&b'{') && crate::json_validate::validate(line, |_, _| {}) {
+            // `null`, a number, a string, an array: valid JSON, but not a finding.
+            sink.drop_record(DropReason::NotARecord);
+            tracing::warn!(bucket = origin.bucket, key = origin.key, "skipped an export line that is not an object");
+            return Ok(());
+        }
         return sink.commit_invalid(ctx, "guardduty", Some(origin), line);
     };
     if let Some(reason) = summary.dropped_by(&ctx.rules) {

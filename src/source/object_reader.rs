@@ -1,7 +1,7 @@
 //! Reads one object: decodes its bytes and hands the stream to the record reader for the
 //! object's kind. Runs on a blocking thread.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 use super::cloudtrail;
 use super::decode::{ReadError, decoded};
@@ -9,6 +9,18 @@ use super::lines::{self, LineFormat};
 use super::object_kind::ObjectKind;
 use crate::entry::{EntryContext, ObjectOrigin};
 use crate::sink::{BatchOut, EntrySink};
+
+/// What an object held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectRead {
+    /// Its records (possibly none, as a CloudTrail file with an empty `Records` array).
+    Records,
+    /// Nothing at all: 0 bytes, or an empty gzip member.
+    Empty,
+}
+
+/// UTF-8's byte-order mark, which some writers put first; it is not part of the content.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Reads a whole object of `kind` from `raw` (of `size` bytes, when known) into `sink`,
 /// failing when it decompresses to more than `max_bytes`.
@@ -20,15 +32,25 @@ pub fn read_object<O: BatchOut>(
     ctx: &EntryContext,
     origin: ObjectOrigin<'_>,
     sink: &mut EntrySink<O>,
-) -> Result<(), ReadError> {
-    let reader = decoded(raw, size, max_bytes)?;
+) -> Result<ObjectRead, ReadError> {
+    let mut reader = decoded(raw, size, max_bytes)?;
+    let head = reader.fill_buf()?;
+    if head.is_empty() {
+        return Ok(ObjectRead::Empty);
+    }
+    if head.starts_with(BOM) {
+        reader.consume(BOM.len());
+    }
     let plain_source = ctx.source_override.as_deref().unwrap_or("s3");
     match kind {
-        ObjectKind::CloudTrail => cloudtrail::read_records(reader, ctx, origin, sink),
-        ObjectKind::GuardDutyExport => lines::read_lines(reader, LineFormat::Findings, plain_source, ctx, origin, sink),
-        ObjectKind::Lines => lines::read_lines(reader, LineFormat::Plain, plain_source, ctx, origin, sink),
-        ObjectKind::CloudTrailDigest => Ok(()),
+        ObjectKind::CloudTrail => cloudtrail::read_records(reader, ctx, origin, sink)?,
+        ObjectKind::GuardDutyExport => {
+            lines::read_lines(reader, LineFormat::Findings, plain_source, ctx, origin, sink)?
+        }
+        ObjectKind::Lines => lines::read_lines(reader, LineFormat::Plain, plain_source, ctx, origin, sink)?,
+        ObjectKind::CloudTrailDigest => {}
     }
+    Ok(ObjectRead::Records)
 }
 
 #[cfg(test)]
@@ -37,7 +59,7 @@ mod tests {
     use crate::entry::test_support::gzip;
     use crate::stats::Stats;
 
-    fn run(bytes: &[u8], kind: ObjectKind) -> (Stats, Result<(), ReadError>, Vec<serde_json::Value>) {
+    fn run(bytes: &[u8], kind: ObjectKind) -> (Stats, Result<ObjectRead, ReadError>, Vec<serde_json::Value>) {
         let ctx = crate::entry::test_support::context();
         let origin = ObjectOrigin { bucket: "b", key: "k" };
         let mut sink = EntrySink::new(Vec::new());
@@ -59,12 +81,12 @@ mod tests {
         let (stats, result, entries) = run(&[first, second].concat(), ObjectKind::CloudTrail);
         result.unwrap();
         assert_eq!(stats.records_in, 3);
-        assert_eq!(stats.invalid_json, 1);
+        assert_eq!(stats.dropped_for(crate::stats::DropReason::NotARecord), 1);
         assert!(stats.balanced());
         assert_eq!(entries[0]["eventName"], "A");
         assert_eq!(entries[0]["x"], "keep  spaces");
         assert_eq!(entries[1]["eventName"], "B");
-        assert_eq!(entries[2]["message"], "\"not an object\"");
+        assert_eq!(entries.len(), 2, "a string is not a record");
     }
 
     #[test]
@@ -154,10 +176,23 @@ mod tests {
         result.unwrap();
         assert_eq!(stats.records_in, 2);
         let (stats, result, _) = run(b"", ObjectKind::Lines);
-        result.unwrap();
+        assert_eq!(result.unwrap(), ObjectRead::Empty);
         assert_eq!(stats.records_in, 0);
         let (stats, result, _) = run(&gzip(b""), ObjectKind::GuardDutyExport);
-        result.unwrap();
+        assert_eq!(result.unwrap(), ObjectRead::Empty);
         assert_eq!(stats.records_in, 0);
+        let (_, result, _) = run(&gzip(b"{\"Records\":[]}"), ObjectKind::CloudTrail);
+        assert_eq!(result.unwrap(), ObjectRead::Records, "no records is not an empty object");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_content() {
+        let trail = [&b"\xef\xbb\xbf"[..], br#"{"Records":[{"eventName":"A"}]}"#].concat();
+        let (stats, result, entries) = run(&gzip(&trail), ObjectKind::CloudTrail);
+        result.unwrap();
+        assert_eq!((stats.records_in, entries[0]["eventName"].as_str()), (1, Some("A")));
+        let export = [&b"\xef\xbb\xbf"[..], b"{\"type\":\"A:B/C\",\"severity\":5}\n"].concat();
+        let (stats, _, entries) = run(&export, ObjectKind::GuardDutyExport);
+        assert_eq!((stats.records_in, stats.invalid_json, entries[0]["evt"]["name"].as_str()), (1, 0, Some("A:B/C")));
     }
 }

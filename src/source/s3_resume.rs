@@ -13,6 +13,7 @@ use std::time::Duration;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use tokio_util::io::SyncIoBridge;
 
+use super::decode::ConnectionLost;
 use crate::deadline::Deadline;
 
 /// Resumptions allowed per object.
@@ -70,17 +71,19 @@ impl ResumingBody {
     }
 
     /// Replaces the broken stream by a ranged GET from the current offset, or gives the
-    /// failure back when resuming is not possible or not allowed any more.
+    /// failure back (as a lost connection) when resuming is not possible or not allowed any
+    /// more.
     fn resume(&mut self, failure: io::Error) -> io::Result<()> {
+        let lost = |failure| io::Error::other(ConnectionLost(failure));
         if matches!(self.pin, Pin::None) {
-            return Err(failure);
+            return Err(lost(failure));
         }
         loop {
             let attempt = self.resumes.load(Ordering::Relaxed);
             let wait = FIRST_WAIT.saturating_mul(1 << attempt.min(8)).mul_f64(0.5 + fastrand::f64() / 2.0);
             let in_time = self.deadline.remaining().is_none_or(|left| left > wait + Duration::from_secs(1));
             if attempt >= MAX_RESUMES || !in_time {
-                return Err(failure);
+                return Err(lost(failure));
             }
             self.resumes.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
