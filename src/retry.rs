@@ -16,12 +16,13 @@ pub struct RetrySettings {
     pub max_backoff: Duration,
 }
 
-/// Exponential backoff with full jitter: a random wait in `[0, min(max, base·2^attempt)]`,
-/// but at least what the server asked for in `Retry-After`.
+/// Exponential backoff with full jitter: a random wait in `[0, min(max, base·2^attempt)]`.
+/// When the server asked for a `Retry-After`, the jitter is added on top of it, so that many
+/// concurrent invocations told to wait the same second do not all come back in the same instant.
 pub(crate) fn backoff(settings: &RetrySettings, attempt: u32, retry_after: Option<Duration>) -> Duration {
     let ceiling = settings.base_backoff.saturating_mul(1u32 << attempt.min(16)).min(settings.max_backoff);
     let jittered = ceiling.mul_f64(fastrand::f64());
-    jittered.max(retry_after.unwrap_or_default())
+    retry_after.unwrap_or_default() + jittered
 }
 
 /// Parses a `Retry-After` value in seconds (HTTP dates are ignored: the backoff applies).
@@ -46,7 +47,10 @@ mod tests {
             assert!(d <= Duration::from_secs(2));
             assert!(d <= Duration::from_millis(100) * 2u32.pow(attempt.min(5)));
         }
-        assert!(backoff(&s, 0, Some(Duration::from_secs(3))) >= Duration::from_secs(3));
+        for attempt in 0..5 {
+            let d = backoff(&s, attempt, Some(Duration::from_secs(3)));
+            assert!(d >= Duration::from_secs(3) && d <= Duration::from_secs(5));
+        }
         assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }

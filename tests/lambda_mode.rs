@@ -3,11 +3,12 @@
 
 mod support;
 
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::Duration;
 
+use support::function::Function;
 use support::intake::TestIntake;
-use support::runtime_api::{Outcome, RuntimeApi, lambda_env};
+use support::runtime_api::{Outcome, RuntimeApi};
 use support::slack::{SECRET_PATH, TestSlack};
 
 const KEY: &str = "lambda-mode-key-5f2e";
@@ -17,59 +18,11 @@ fn event(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-/// The function process and the files its stdout and stderr go to.
-struct Function(Child, std::path::PathBuf, std::path::PathBuf);
-
-impl Function {
-    /// What the function wrote to stdout so far (EMF metric lines).
-    fn stdout(&self) -> String {
-        std::fs::read_to_string(&self.1).unwrap_or_default()
-    }
-
-    /// What the function logged so far.
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.2).unwrap_or_default()
-    }
-}
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        eprintln!("function log:\n{}", self.stderr());
-        let _ = std::fs::remove_file(&self.1);
-        let _ = std::fs::remove_file(&self.2);
-    }
-}
-
-/// The function process: the built binary, or `SLF_LAMBDA_BINARY` run through
-/// `SLF_LAMBDA_WRAPPER` (scripts/smoke-arm64 runs the arm64 package under qemu this way).
-fn start(runtime: &RuntimeApi, env: &[(&str, String)]) -> Function {
-    let binary =
-        std::env::var("SLF_LAMBDA_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_security-log-forwarder").to_owned());
-    let wrapper = std::env::var("SLF_LAMBDA_WRAPPER").unwrap_or_default();
-    let mut words = wrapper.split_whitespace().map(str::to_owned).chain([binary]);
-    let mut command = Command::new(words.next().unwrap_or_default());
-    command.args(words);
-    let name = format!("{}-{}", std::process::id(), runtime.address().replace([':', '.'], "-"));
-    let stdout = std::env::temp_dir().join(format!("slf-stdout-{name}"));
-    let stderr = std::env::temp_dir().join(format!("slf-stderr-{name}"));
-    command
-        .envs(lambda_env(runtime))
-        .env("DD_LOG_LEVEL", "debug")
-        .stdout(std::fs::File::create(&stdout).unwrap())
-        .stderr(std::fs::File::create(&stderr).unwrap());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    Function(command.spawn().unwrap(), stdout, stderr)
-}
-
 #[tokio::test]
 async fn findings_are_forwarded_and_failures_reported() {
     let intake = TestIntake::start(KEY).await;
     let runtime = RuntimeApi::start().await;
-    let function = start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", intake.url())]);
+    let function = Function::start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", intake.url())]);
 
     runtime.invoke("req-1", &event("guardduty-finding-high.json"), Duration::from_secs(30));
     let Some(Outcome::Response(response)) = runtime.outcome("req-1", WAIT).await else { panic!("no response") };
@@ -115,7 +68,7 @@ async fn slack_alerts_in_lambda_mode() {
     let intake = TestIntake::start(KEY).await;
     let slack = TestSlack::start().await;
     let runtime = RuntimeApi::start().await;
-    let function = start(
+    let function = Function::start(
         &runtime,
         &[
             ("DD_API_KEY", KEY.into()),
@@ -151,7 +104,7 @@ async fn an_s3_notification_in_lambda_mode() {
     support::moto::seed_sample_objects().await;
     let intake = TestIntake::start(KEY).await;
     let runtime = RuntimeApi::start().await;
-    let _function = start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", intake.url())]);
+    let _function = Function::start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", intake.url())]);
     runtime.invoke("s3-1", &event("sqs-s3-guardduty-export.json"), Duration::from_secs(30));
     let Some(Outcome::Response(response)) = runtime.outcome("s3-1", WAIT).await else { panic!("no response") };
     assert_eq!(response["batchItemFailures"], serde_json::json!([]));
@@ -164,7 +117,8 @@ async fn a_deadline_too_close_fails_the_invocation_in_time() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", dead.local_addr().unwrap());
     drop(dead);
-    let _function = start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", url), ("DD_MAX_ATTEMPTS", "100".into())]);
+    let _function =
+        Function::start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", url), ("DD_MAX_ATTEMPTS", "100".into())]);
     let started = std::time::Instant::now();
     runtime.invoke("late-1", &event("guardduty-finding-medium.json"), Duration::from_secs(3));
     match runtime.outcome("late-1", WAIT).await {

@@ -8,7 +8,7 @@ use security_log_forwarder::deadline::Deadline;
 use security_log_forwarder::intake::HttpIntake;
 use security_log_forwarder::pipeline::{Forwarder, Outcome};
 use security_log_forwarder::source::S3Store;
-use support::intake::{Step, TestIntake};
+use support::intake::{Duplicates, Step, TestIntake};
 use support::moto;
 use support::s3_proxy::S3Proxy;
 
@@ -51,15 +51,6 @@ async fn access_and_kms_denials_name_the_object_and_the_fix() {
     assert!(err.describe().contains("kms:Decrypt"), "{err}");
 }
 
-/// Records delivered more than once (by `eventID`), and how many distinct ones arrived.
-fn duplicates(intake: &TestIntake) -> (usize, usize) {
-    let mut seen = std::collections::HashMap::new();
-    for entry in intake.accepted_entries() {
-        *seen.entry(entry["eventID"].as_str().unwrap().to_owned()).or_insert(0) += 1;
-    }
-    (seen.values().filter(|count| **count > 1).count(), seen.len())
-}
-
 fn trail_key(name: &str) -> String {
     format!("AWSLogs/1/CloudTrail/us-east-1/2026/11/24/123456789012_CloudTrail_us-east-1_20261124T1200Z_{name}.json")
 }
@@ -84,9 +75,11 @@ async fn a_read_broken_mid_object_resumes_where_it_stopped() {
         let (outcome, intake) = through_proxy(&key).await;
         assert!(outcome.error.is_none(), "{key}: {:?}", outcome.error.map(|e| e.describe()));
         let (stats, intake) = (&outcome.stats, &intake);
-        eprintln!("resumed {key}: {stats}; duplicates, distinct: {:?}", duplicates(intake));
+        eprintln!("resumed {key}: {stats}");
         assert_eq!((stats.entries_sent, stats.resumed_reads), (records as u64, 1), "{key}");
-        assert_eq!(duplicates(intake), (0, records), "{key}: every record exactly once");
+        let fault = format!("S3 read cut ({})", key.rsplit('_').next().unwrap_or_default());
+        let expected = Duplicates { duplicated: 0, distinct: records };
+        assert_eq!(intake.report_duplicates(&fault), expected, "{key}: every record exactly once");
     }
 }
 
@@ -107,7 +100,7 @@ async fn a_read_that_keeps_breaking_fails_cleanly_and_one_that_changed_says_so()
     // Whatever was read before was delivered, once, and counted.
     assert_eq!(outcome.stats.entries_failed, 0);
     assert!(outcome.stats.records_in < 5000);
-    assert_eq!(duplicates(&intake).0, 0);
+    assert_eq!(intake.report_duplicates("S3 read that keeps breaking").duplicated, 0);
 
     let key = format!("{}.gz", trail_key("fault-changed0000"));
     moto::put(&s3, "slf-faults", &key, moto::gzip(&moto::cloudtrail_body(5000))).await;
@@ -140,5 +133,6 @@ async fn random_5xx_at_20_percent_loses_nothing() {
     assert!(outcome.stats.balanced());
     assert_eq!(outcome.stats.entries_sent, 30_000);
     assert!(outcome.stats.retries > 0);
-    assert_eq!(intake.accepted_entries().len(), 30_000);
+    let expected = Duplicates { duplicated: 0, distinct: 30_000 };
+    assert_eq!(intake.report_duplicates("random intake 5xx at 20 %"), expected);
 }

@@ -78,10 +78,11 @@ pub async fn write_response(
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
+    // One write: a head and a body written apart would wait on the peer's delayed ACK (Nagle).
+    let mut response = head.into_bytes();
+    response.extend_from_slice(body);
     let stream = reader.get_mut();
-    stream.write_all(head.as_bytes()).await.is_ok()
-        && stream.write_all(body).await.is_ok()
-        && stream.flush().await.is_ok()
+    stream.write_all(&response).await.is_ok() && stream.flush().await.is_ok()
 }
 
 fn reason(status: u16) -> &'static str {

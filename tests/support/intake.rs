@@ -37,6 +37,31 @@ pub enum Step {
     Delay(Duration),
     /// Close the connection (TCP reset) without answering; recorded with status 0.
     Reset,
+    /// Accept the body, then close the connection before answering: the 2xx is lost on the
+    /// way back, so the client cannot tell and sends it again (the one unavoidable duplicate).
+    AcceptThenReset,
+}
+
+/// Records accepted more than once, and distinct records accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duplicates {
+    pub duplicated: usize,
+    pub distinct: usize,
+}
+
+/// What identifies the record an entry came from: a CloudTrail `eventID`, a finding's id and
+/// `updatedAt` (an updated finding is a new record), or a test record's `n`; else the entry.
+pub fn record_identity(entry: &serde_json::Value) -> String {
+    let finding = if entry["detail"].is_object() { &entry["detail"] } else { entry };
+    if let Some(id) = entry["eventID"].as_str() {
+        id.to_owned()
+    } else if let (Some(id), Some(updated)) = (finding["id"].as_str(), finding["updatedAt"].as_str()) {
+        format!("{id}@{updated}")
+    } else if let Some(n) = entry["n"].as_u64() {
+        format!("n{n}")
+    } else {
+        entry.to_string()
+    }
 }
 
 /// What the intake saw of one request.
@@ -70,6 +95,12 @@ struct State {
     /// Bodies holding this text are refused with 400, as a real intake refuses a body
     /// with an entry it cannot take.
     poison: Option<String>,
+    /// At most this many requests a second are taken; more get 429 with `Retry-After: 1`.
+    rate_limit: Option<usize>,
+    /// When the requests of the current second arrived.
+    this_second: VecDeque<std::time::Instant>,
+    /// TCP connections accepted.
+    connections: usize,
     steps: VecDeque<Step>,
     requests: Vec<Received>,
     accepted: Vec<serde_json::Value>,
@@ -89,6 +120,9 @@ impl TestIntake {
         let state = Arc::new(Mutex::new(State {
             expected_key: expected_key.to_owned(),
             poison: None,
+            rate_limit: None,
+            this_second: VecDeque::new(),
+            connections: 0,
             steps: VecDeque::new(),
             requests: Vec::new(),
             accepted: Vec::new(),
@@ -96,6 +130,7 @@ impl TestIntake {
         let shared = state.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                shared.lock().unwrap().connections += 1;
                 tokio::spawn(serve(BufReader::new(stream), shared.clone()));
             }
         });
@@ -137,6 +172,34 @@ impl TestIntake {
         self.state.lock().unwrap().poison = Some(text.to_owned());
     }
 
+    /// Takes at most `per_second` requests a second from now on; more are answered 429 with
+    /// `Retry-After: 1`, as the real intake does when rate-limiting.
+    pub fn rate_limit(&self, per_second: usize) {
+        self.state.lock().unwrap().rate_limit = Some(per_second);
+    }
+
+    /// TCP connections accepted so far (a client that reuses connections opens a handful).
+    pub fn connections(&self) -> usize {
+        self.state.lock().unwrap().connections
+    }
+
+    /// Records accepted more than once, by record identity (see [`record_identity`]), and how
+    /// many distinct records were accepted.
+    pub fn duplicates(&self) -> Duplicates {
+        let mut seen = std::collections::HashMap::new();
+        for entry in self.accepted_entries() {
+            *seen.entry(record_identity(&entry)).or_insert(0usize) += 1;
+        }
+        Duplicates { duplicated: seen.values().filter(|count| **count > 1).count(), distinct: seen.len() }
+    }
+
+    /// [`Self::duplicates`], printed as a figure for the fault named `fault`.
+    pub fn report_duplicates(&self, fault: &str) -> Duplicates {
+        let found = self.duplicates();
+        eprintln!("duplicates fault={fault} duplicated={} distinct={}", found.duplicated, found.distinct);
+        found
+    }
+
     /// Changes the expected API key (rotation).
     pub fn set_expected_key(&self, key: &str) {
         self.state.lock().unwrap().expected_key = key.to_owned();
@@ -163,7 +226,19 @@ async fn serve(mut conn: BufReader<TcpStream>, state: Arc<Mutex<State>>) {
         let (slot, step, expected_key, poison) = {
             let mut state = state.lock().unwrap();
             state.requests.push(received.clone());
-            (state.requests.len() - 1, state.steps.pop_front(), state.expected_key.clone(), state.poison.clone())
+            let mut step = state.steps.pop_front();
+            if let Some(limit) = state.rate_limit {
+                let now = std::time::Instant::now();
+                while state.this_second.front().is_some_and(|t| now.duration_since(*t).as_secs() >= 1) {
+                    state.this_second.pop_front();
+                }
+                if state.this_second.len() >= limit {
+                    step = Some(Step::RetryAfter(429, 1));
+                } else {
+                    state.this_second.push_back(now);
+                }
+            }
+            (state.requests.len() - 1, step, state.expected_key.clone(), state.poison.clone())
         };
         let mut received = received;
         let (status, extra, accepted) = match step {
@@ -192,6 +267,17 @@ async fn serve(mut conn: BufReader<TcpStream>, state: Arc<Mutex<State>>) {
                     return;
                 }
                 answer
+            }
+            Some(Step::AcceptThenReset) => {
+                let (status, _, accepted) = validate(&request, &expected_key, &mut received);
+                received.status = status;
+                let mut state = state.lock().unwrap();
+                state.requests[slot] = received;
+                state.accepted.extend(accepted);
+                drop(state);
+                let _ = conn.get_ref().set_zero_linger();
+                drop(conn);
+                return;
             }
             Some(Step::Reset) => {
                 validate(&request, &expected_key, &mut received);

@@ -3,6 +3,7 @@
 //! test file uses part of it.
 #![allow(dead_code)]
 
+pub mod function;
 pub mod http;
 pub mod intake;
 pub mod moto;

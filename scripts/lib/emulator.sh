@@ -1,0 +1,24 @@
+# Sourced by scripts/test and scripts/soak: installs the S3 / Secrets Manager emulator (moto
+# server) into a virtualenv when missing, starts it on a free loopback port, stops it on exit,
+# and points the AWS SDK environment at it.
+venv="${SLF_VENV:-$PWD/.venv}-moto"
+if [ ! -x "$venv/bin/moto_server" ]; then
+  echo "== installing the S3 / Secrets Manager emulator (moto) into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'moto[s3,secretsmanager,server]==5.2.5'
+fi
+
+mkdir -p target
+port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto.log 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/moto-api/" > /dev/null && break
+  sleep 0.1
+done
+curl -sf "http://127.0.0.1:$port/moto-api/" > /dev/null || { echo "moto server did not start; see target/moto.log"; exit 1; }
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+  AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+unset DD_API_KEY DD_API_KEY_SECRET_ARN DD_URL DD_SITE AWS_LAMBDA_RUNTIME_API
