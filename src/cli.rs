@@ -1,16 +1,18 @@
 //! The command line: `invoke` handles one Lambda event payload through the same code path as
-//! Lambda; `replay` forwards local files, folders or S3 prefixes (backfill). Both end with a
-//! one-line summary on stderr and exit 0 only on full success.
+//! Lambda; `replay` forwards local files, folders, S3 prefixes or a manifest (backfill);
+//! `plan` writes the S3 Batch Operations manifest of a time window. `invoke` and `replay`
+//! end with a one-line summary on stderr and exit 0 only on full success.
 
 use std::io::Read;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::alert::{Alerts, SlackSettings};
 use crate::api_key::{ApiKey, ApiKeySource};
 use crate::aws_sdk::SharedSdkConfig;
+use crate::backfill::{LogKind, PlanRequest, TimeWindow};
 use crate::config::Config;
 use crate::deadline::Deadline;
 use crate::intake::{DryRunIntake, HttpIntake, Intake};
@@ -37,15 +39,79 @@ enum Command {
         /// The event JSON file, or `-` for stdin.
         event: String,
     },
-    /// Forward local files or folders, or every object under s3://bucket[/prefix].
+    /// Forward local files or folders, every object under s3://bucket[/prefix], or the
+    /// objects of a manifest.
     Replay {
         /// Write each log entry to stdout as one JSON line instead of sending it.
         #[arg(long)]
         dry_run: bool,
+        /// A Batch Operations CSV manifest (`bucket,key` lines, keys URL-encoded), as `plan`
+        /// writes it.
+        #[arg(long)]
+        manifest: Option<std::path::PathBuf>,
+        /// Record completed objects in this file; the same command run again skips them.
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        filters: Filters,
         /// Files, folders or s3:// URLs.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "manifest")]
         sources: Vec<String>,
     },
+    /// Write the S3 Batch Operations CSV manifest of the CloudTrail / GuardDuty-export objects
+    /// under s3://bucket/prefix in a time window, walking only its date folders.
+    Plan {
+        #[command(flatten)]
+        filters: Filters,
+        /// s3://bucket/AWSLogs/ (or the trail's own prefix, or a folder below AWSLogs/).
+        source: String,
+    },
+}
+
+/// Which objects `plan` and `replay` take, by the dates and folders of their keys.
+#[derive(Args, Debug)]
+struct Filters {
+    /// First day (2026-09-01, UTC) or instant (2026-09-01T12:00:00Z) included.
+    #[arg(long)]
+    since: Option<String>,
+    /// First day or instant excluded.
+    #[arg(long)]
+    until: Option<String>,
+    /// Only these accounts (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    accounts: Vec<String>,
+    /// Only these regions (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    regions: Vec<String>,
+    /// Only CloudTrail files or GuardDuty exports.
+    #[arg(long, value_parser = parse_kind)]
+    kind: Option<LogKind>,
+}
+
+fn parse_kind(text: &str) -> Result<LogKind, String> {
+    match text {
+        "cloudtrail" => Ok(LogKind::CloudTrail),
+        "guardduty" => Ok(LogKind::GuardDuty),
+        other => Err(format!("{other:?}: expected cloudtrail or guardduty")),
+    }
+}
+
+impl Filters {
+    fn options(
+        self,
+        manifest: Option<std::path::PathBuf>,
+        checkpoint: Option<std::path::PathBuf>,
+    ) -> Result<replay::ReplayOptions, String> {
+        let window = TimeWindow::parse(self.since.as_deref(), self.until.as_deref()).map_err(|e| e.to_string())?;
+        Ok(replay::ReplayOptions {
+            window,
+            accounts: self.accounts,
+            regions: self.regions,
+            kind: self.kind,
+            manifest,
+            checkpoint,
+        })
+    }
 }
 
 /// Runs the command line; prints usage without a subcommand.
@@ -57,7 +123,13 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
         Some(Command::Invoke { dry_run, event }) => (dry_run, Work::Invoke(event)),
-        Some(Command::Replay { dry_run, sources }) => (dry_run, Work::Replay(sources)),
+        Some(Command::Replay { dry_run, manifest, checkpoint, filters, sources }) => {
+            match filters.options(manifest, checkpoint) {
+                Ok(options) => (dry_run, Work::Replay(sources, options)),
+                Err(err) => return fail(&err, "see --help"),
+            }
+        }
+        Some(Command::Plan { filters, source }) => return plan(filters, &source).await,
     };
     let dry_run = dry_run || {
         let missing = config.api_key == ApiKeySource::None;
@@ -98,7 +170,7 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
 
 enum Work {
     Invoke(String),
-    Replay(Vec<String>),
+    Replay(Vec<String>, replay::ReplayOptions),
 }
 
 impl Work {
@@ -115,7 +187,14 @@ impl Work {
                     return fail(&format!("cannot read {path}: {err}"), "pass an event JSON file, or - for stdin");
                 }
             },
-            Work::Replay(sources) => replay::replay(&forwarder, &sources).await,
+            Work::Replay(sources, options) => match replay::replay(&forwarder, &sources, &options).await {
+                Ok(outcome) => outcome,
+                Err(replay::ReplayError::Interrupted { done }) => {
+                    eprintln!("interrupted after {done} objects; run the same command again to continue");
+                    return ExitCode::from(130);
+                }
+                Err(err) => return fail(&crate::error_chain(&err), "check the manifest, checkpoint or prefix given"),
+            },
         };
         report(outcome)
     }
@@ -133,15 +212,71 @@ fn read_event(path: &str) -> std::io::Result<Vec<u8>> {
 
 fn report(outcome: Outcome) -> ExitCode {
     eprintln!("summary {}", outcome.stats);
+    if outcome.partial_batch {
+        eprintln!("response {}", outcome.response);
+    }
     match outcome.error {
         None => ExitCode::SUCCESS,
-        Some(err) => {
-            if outcome.partial_batch {
-                eprintln!("response {}", outcome.response);
-            }
-            fail(&err.describe(), err.hint())
-        }
+        Some(err) => fail(&err.describe(), err.hint()),
     }
+}
+
+/// `plan`: the manifest on stdout, the totals (and a progress spinner on a terminal) on stderr.
+async fn plan(filters: Filters, source: &str) -> ExitCode {
+    use std::io::{IsTerminal, Write};
+    let Some(rest) = source.strip_prefix("s3://") else {
+        return fail(&format!("{source:?} is not an s3:// URL"), "give s3://bucket/AWSLogs/");
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let options = match filters.options(None, None) {
+        Ok(options) => options,
+        Err(err) => return fail(&err, "see --help"),
+    };
+    let request = PlanRequest {
+        bucket: bucket.to_owned(),
+        prefix: prefix.to_owned(),
+        window: options.window,
+        accounts: options.accounts,
+        regions: options.regions,
+        kind: options.kind,
+    };
+    let store = S3Store::new(SharedSdkConfig::from_env());
+    let bar = std::io::stderr().is_terminal().then(indicatif::ProgressBar::new_spinner);
+    let started = std::time::Instant::now();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut written = Ok(());
+    let planned = crate::backfill::plan(&store, &request, |object, totals| {
+        if written.is_ok() {
+            written = writeln!(out, "{}", crate::backfill::manifest::line(bucket, &object.key));
+        }
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{} objects, {}", totals.objects, indicatif::HumanBytes(totals.bytes)));
+            bar.tick();
+        }
+    })
+    .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let totals = match planned {
+        Ok(totals) => totals,
+        Err(err) => return fail(&crate::error_chain(&err), "check the bucket, the prefix and the credentials"),
+    };
+    if let Err(err) = written.and_then(|()| out.flush()) {
+        return fail(&format!("cannot write the manifest: {err}"), "check the output");
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "planned {} objects, {} ({} bytes); {} digest files left out; {} list requests in {:.1} s ({:.0} objects/s)",
+        totals.objects,
+        indicatif::HumanBytes(totals.bytes),
+        totals.bytes,
+        totals.digests,
+        totals.listings,
+        seconds,
+        totals.objects as f64 / seconds.max(1e-9)
+    );
+    ExitCode::SUCCESS
 }
 
 fn fail(what: &str, what_to_do: &str) -> ExitCode {

@@ -1,6 +1,6 @@
 //! Which event shape an invocation carries: a GuardDuty finding from EventBridge, an S3
 //! notification (direct, SNS, EventBridge "Object Created", S3 test event) or an SQS batch
-//! of notifications. Anything else is a clear error naming what was received.
+//! of notifications, or S3 Batch Operations tasks. Anything else is a clear error naming what was received.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::json::lenient_str;
+use crate::source::batch_operations::{self, BatchJob, BatchPayloadError};
 use crate::source::envelope::Envelope;
 use crate::source::eventbridge::FindingEvent;
 use crate::source::s3_notification::{self, Notification, NotificationError, is_object_created};
@@ -22,6 +23,8 @@ pub enum Invocation<'a> {
     Objects(Notification),
     /// An SQS batch: each message is read on its own so failures can be reported per message.
     Sqs(Vec<SqsMessage>),
+    /// S3 Batch Operations tasks: one object each, a result per task.
+    BatchTasks(BatchJob),
 }
 
 /// One SQS message of a batch.
@@ -52,6 +55,9 @@ pub enum DispatchError {
     /// A notification that cannot be read.
     #[error("unreadable S3 notification: {0}")]
     Notification(#[from] NotificationError),
+    /// A Batch Operations invocation that cannot be read.
+    #[error(transparent)]
+    BatchPayload(#[from] BatchPayloadError),
 }
 
 #[derive(Deserialize)]
@@ -79,6 +85,9 @@ pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
             Some("GuardDuty Finding") => Ok(Invocation::Finding(FindingEvent { raw: event, envelope })),
             other => Err(DispatchError::NotAFinding(other.unwrap_or("(none)").to_owned())),
         };
+    }
+    if envelope.invocation_schema_version.is_some() {
+        return Ok(Invocation::BatchTasks(batch_operations::parse(event)?));
     }
     let Ok(text) = std::str::from_utf8(event) else {
         return Err(DispatchError::NotAnObject("invalid UTF-8".into()));
@@ -161,6 +170,15 @@ fn top_level_keys(event: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batch_operations_tasks() {
+        let event = br#"{"invocationSchemaVersion":"2.0","invocationId":"i","job":{"id":"j"},"tasks":[{"taskId":"t","s3Bucket":"b","s3Key":"k"}]}"#;
+        let Ok(Invocation::BatchTasks(job)) = dispatch(event) else { panic!("not batch tasks") };
+        assert_eq!(job.tasks.len(), 1);
+        let err = dispatch(br#"{"invocationSchemaVersion":"1.0","tasks":[]}"#).unwrap_err().to_string();
+        assert!(err.starts_with("unreadable S3 Batch Operations invocation"), "{err}");
+    }
 
     #[test]
     fn findings_and_not_findings() {

@@ -2,7 +2,8 @@
 //! on first use, so functions that only receive findings never load it), then the
 //! `lambda_runtime` loop hands each event to the forwarder. An invocation fails (so Lambda retries it or sends it to the
 //! on-failure destination) unless every record was accepted or dropped on purpose; SQS
-//! batches report failed messages in `batchItemFailures` instead.
+//! batches report failed messages in `batchItemFailures` instead, and S3 Batch Operations
+//! tasks get a result code each.
 
 use std::sync::Arc;
 
@@ -62,7 +63,7 @@ async fn handle(
             let error_type = err.error_type();
             tracing::error!(
                 error_type = error_type.as_str(),
-                "some SQS messages failed and will be retried: {}",
+                "some items failed and are reported in the response (SQS messages come back, Batch Operations retries temporary failures): {}",
                 err.describe()
             );
             Ok(outcome.response)

@@ -15,6 +15,7 @@
 pub mod alert;
 pub mod api_key;
 pub mod aws_sdk;
+pub mod backfill;
 mod batch;
 pub mod cli;
 pub mod compress;

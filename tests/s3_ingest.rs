@@ -256,8 +256,13 @@ async fn replay_reads_a_whole_prefix() {
     }
     moto::put(&s3, "slf-replay", "AWSLogs/9/CloudTrail-Digest/us-east-1/2026/11/24/d.json.gz", moto::gzip(b"{}")).await;
     let intake = TestIntake::start(KEY).await;
-    let outcome =
-        security_log_forwarder::replay::replay(&forwarder(&intake), &["s3://slf-replay/AWSLogs/9/".to_string()]).await;
+    let outcome = security_log_forwarder::replay::replay(
+        &forwarder(&intake),
+        &["s3://slf-replay/AWSLogs/9/".to_string()],
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     assert_eq!((outcome.stats.objects, outcome.stats.objects_skipped, outcome.stats.entries_sent), (3, 1, 12));
 }

@@ -334,3 +334,24 @@ fn slack_is_optional_and_reads_only_its_own_secret() {
     let outputs = t["Outputs"].to_string();
     assert!(!outputs.contains("Slack"), "no stack output may carry the webhook");
 }
+
+#[test]
+fn the_backfill_role_is_optional_trusts_batch_operations_and_invokes_only_this_function() {
+    let t = template();
+    let role = &resources(&t)["BatchOperationsRole"];
+    assert_eq!(role["Condition"], "HasBatchOperations");
+    let trust = &role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    assert_eq!(trust["Principal"]["Service"], "batchoperations.s3.amazonaws.com");
+    assert_eq!(trust["Condition"]["StringEquals"]["aws:SourceAccount"], json!({"Ref": "AWS::AccountId"}));
+    let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array().unwrap();
+    let invoke = statements.iter().find(|s| s["Action"] == "lambda:InvokeFunction").unwrap();
+    assert_eq!(invoke["Resource"][0], json!({"Fn::GetAtt": ["ForwarderFunction", "Arn"]}));
+    let write = statements.iter().find(|s| s["Action"] == "s3:PutObject").unwrap();
+    let resource = write["Resource"]["Fn::Sub"].as_str().unwrap();
+    assert!(resource.ends_with("${BatchOperationsBucketName}/${BatchOperationsReportPrefix}*"), "{resource}");
+    assert_eq!(t["Outputs"]["BatchOperationsRoleArn"]["Condition"], "HasBatchOperations");
+    // The function's concurrency cap is a parameter (a backfill must not flood the intake).
+    let (_, function) = function(&t);
+    let reserved = &function["Properties"]["ReservedConcurrentExecutions"];
+    assert_eq!(reserved["Fn::If"][0], "HasReservedConcurrency");
+}

@@ -31,6 +31,19 @@ impl Tags {
     }
 }
 
+impl Tags {
+    /// These tags and `extra` (comma-separated, as `DD_TAGS`; a `service:` tag in it wins).
+    pub fn with_extra(&self, extra: &str) -> Self {
+        let added = Tags::new(extra);
+        let common_json = match (self.common_json.is_empty(), added.common_json.is_empty()) {
+            (_, true) => self.common_json.clone(),
+            (true, false) => added.common_json,
+            (false, false) => format!("{},{}", self.common_json, added.common_json),
+        };
+        Tags { common_json, service: added.service.or_else(|| self.service.clone()) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +55,9 @@ mod tests {
         assert_eq!(tags.common_json, "env:prod,service:secops,team:sec");
         assert_eq!(Tags::new("note:say \"hi\"").common_json, r#"note:say \"hi\""#);
         assert_eq!(Tags::new(" ").common_json, "");
+        let job = tags.with_extra("backfill:2026-11");
+        assert_eq!(job.common_json, "env:prod,service:secops,team:sec,backfill:2026-11");
+        assert_eq!(job.service.as_deref(), Some("secops"));
+        assert_eq!(Tags::new("").with_extra("service:x").service.as_deref(), Some("x"));
     }
 }

@@ -237,6 +237,27 @@ impl ForwardError {
         self.error_type().hint()
     }
 
+    /// Whether trying again later can succeed (S3 Batch Operations' `TemporaryFailure`): the
+    /// intake unavailable or throttling, the deadline, S3 failures other than a missing object
+    /// or a denial, a read cut short, a replaced object. A missing object, a denial, a refused
+    /// key or entry, an object over the size cap or a payload we do not handle cannot.
+    pub fn is_retryable(&self) -> bool {
+        match (self.error_type(), self) {
+            (ErrorType::ObjectUnreadable, Self::Objects { first, .. }) => first.is_retryable(),
+            (ErrorType::ObjectUnreadable, Self::Read { source, .. }) => !source.is_too_large() && !source.is_damage(),
+            (
+                ErrorType::IntakeUnavailable
+                | ErrorType::DeadlineExceeded
+                | ErrorType::S3Error
+                | ErrorType::ObjectChanged
+                | ErrorType::SlackAlertFailed
+                | ErrorType::InternalError,
+                _,
+            ) => true,
+            _ => false,
+        }
+    }
+
     /// This failure and its causes on one line.
     pub fn describe(&self) -> String {
         crate::error_chain(self)
@@ -261,6 +282,7 @@ pub(crate) fn combine(mut errors: Vec<ForwardError>, total: usize) -> Option<For
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::intake::AttemptError;
 
     fn intake(source: IntakeError) -> ForwardError {
         ForwardError::Intake { object: Some(ObjectName::S3 { bucket: "b".into(), key: "k".into() }), source }
@@ -281,6 +303,21 @@ mod tests {
         // Never "2 of 1": the total is at least the failures.
         let errors = ["a", "b"].map(|path| ForwardError::Deadline { object: ObjectName::Local(path.into()) }).into();
         assert!(combine(errors, 1).unwrap().to_string().starts_with("2 of 2 objects failed"));
+    }
+
+    #[test]
+    fn what_a_retry_can_fix() {
+        let object = || ObjectName::S3 { bucket: "b".into(), key: "k".into() };
+        assert!(intake(IntakeError::Unavailable { attempts: 3, last: AttemptError::Status(503) }).is_retryable());
+        assert!(ForwardError::Deadline { object: object() }.is_retryable());
+        assert!(!intake(IntakeError::ApiKeyRejected { status: 403 }).is_retryable());
+        assert!(!intake(IntakeError::Rejected { status: 400, entries: 1 }).is_retryable());
+        let lost = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        assert!(ForwardError::Read { object: object(), source: ReadError::Io(lost) }.is_retryable());
+        let damaged = ReadError::Format("trailing data".into());
+        assert!(!ForwardError::Read { object: object(), source: damaged }.is_retryable());
+        let missing = ForwardError::LocalFile { path: "x".into(), source: std::io::ErrorKind::NotFound.into() };
+        assert!(!missing.is_retryable());
     }
 
     #[test]

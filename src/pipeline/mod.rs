@@ -3,6 +3,7 @@
 //! store); each invocation is routed by its shape. The result is a success only when every
 //! record was accepted or dropped on purpose.
 
+mod batch_tasks;
 mod delivery;
 mod errors;
 mod objects;
@@ -101,6 +102,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
                 Outcome::summary(stats, errors::combine(errors, total))
             }
             Ok(Invocation::Sqs(messages)) => self.forward_sqs(messages, deadline).await,
+            Ok(Invocation::BatchTasks(job)) => self.forward_batch_tasks(job, deadline).await,
         }
     }
 

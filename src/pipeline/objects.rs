@@ -9,7 +9,7 @@ use super::Forwarder;
 use super::errors::{ForwardError, ObjectName};
 use super::report::ObjectReport;
 use crate::deadline::Deadline;
-use crate::entry::ObjectOrigin;
+use crate::entry::{EntryContext, ObjectOrigin};
 use crate::intake::Intake;
 use crate::sink::SinkError;
 use crate::source::decode::ReadError;
@@ -62,24 +62,36 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
 
     /// Reads one S3 object and delivers its records.
     pub async fn forward_object(&self, object: &ObjectRef, deadline: Deadline) -> ObjectReport {
+        self.forward_object_in(object, deadline, self.entry_context()).await
+    }
+
+    /// Reads one S3 object and delivers its records, built in `ctx` (a Batch Operations job
+    /// may add tags).
+    pub(super) async fn forward_object_in(
+        &self,
+        object: &ObjectRef,
+        deadline: Deadline,
+        ctx: EntryContext,
+    ) -> ObjectReport {
         let kind = ObjectKind::of_key(&object.key);
         let name = ObjectName::S3 { bucket: object.bucket.clone(), key: object.key.clone() };
         if let Some(skipped) = ObjectReport::skipped(kind, &name) {
             return skipped;
         }
         let mut key = object.key.clone();
-        let mut opened = self.store().open(&object.bucket, &key, deadline).await;
+        let version = object.version_id.as_deref();
+        let mut opened = self.store().open(&object.bucket, &key, version, deadline).await;
         if let (Err(ObjectError { kind: ObjectErrorKind::NotFound, .. }), Some(fallback)) =
             (&opened, &object.fallback_key)
         {
             tracing::info!(bucket = %object.bucket, key = %fallback, "key not found as given; trying its URL-decoded form");
             key = fallback.clone();
-            opened = self.store().open(&object.bucket, &key, deadline).await;
+            opened = self.store().open(&object.bucket, &key, version, deadline).await;
         }
         match opened {
             Ok(body) => {
                 let name = ObjectName::S3 { bucket: object.bucket.clone(), key };
-                self.forward_reader(body, kind, name, deadline).await
+                self.read_and_deliver(body, kind, name, deadline, ctx).await
             }
             Err(err) => ObjectReport::failed(err.into()),
         }
@@ -111,7 +123,17 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         name: ObjectName,
         deadline: Deadline,
     ) -> ObjectReport {
-        let ctx = self.entry_context();
+        self.read_and_deliver(body, kind, name, deadline, self.entry_context()).await
+    }
+
+    async fn read_and_deliver(
+        &self,
+        body: ObjectBody,
+        kind: ObjectKind,
+        name: ObjectName,
+        deadline: Deadline,
+        ctx: EntryContext,
+    ) -> ObjectReport {
         let max_bytes = self.0.settings.max_object_bytes;
         let (mut sink, rx) = self.0.deliverer.sink(deadline);
         let named = name.clone();

@@ -13,7 +13,8 @@ pub struct Outcome {
     pub response: serde_json::Value,
     /// Set when anything was not delivered; the invocation fails unless it is an SQS batch.
     pub error: Option<ForwardError>,
-    /// Whether this was an SQS batch (failures are reported in `response`).
+    /// Whether failures are reported per item in `response` (an SQS batch's failed messages,
+    /// Batch Operations' task results), so the invocation itself succeeds.
     pub partial_batch: bool,
 }
 

@@ -47,6 +47,11 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// Whether reading stopped at `DD_MAX_OBJECT_SIZE_MB`.
+    pub(crate) fn is_too_large(&self) -> bool {
+        matches!(self, Self::Io(err) if err.get_ref().is_some_and(|inner| inner.is::<TooLarge>()))
+    }
+
     /// Whether the object's content itself is damaged (malformed JSON structure, trailing
     /// data, corrupt or truncated compression): no retry can read further, so the records
     /// before the damage count and the object is reported as damaged, not failed. A lost

@@ -5,7 +5,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 /// Top-level members of an event: EventBridge (`source`, `detail-type`, `detail`, …), S3 /
-/// SNS / SQS (`Records`), an SNS envelope (`Type`, `Message`) or an S3 test event (`Event`).
+/// SNS / SQS (`Records`), an SNS envelope (`Type`, `Message`), an S3 test event (`Event`) or
+/// an S3 Batch Operations invocation (`invocationSchemaVersion`).
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct Envelope<'a> {
     /// EventBridge `source`, e.g. `aws.guardduty`.
@@ -38,6 +39,9 @@ pub(crate) struct Envelope<'a> {
     /// S3 test event `Event` (`s3:TestEvent`).
     #[serde(rename = "Event", borrow)]
     pub(crate) test_event: Option<&'a RawValue>,
+    /// S3 Batch Operations `invocationSchemaVersion`.
+    #[serde(rename = "invocationSchemaVersion", borrow)]
+    pub(crate) invocation_schema_version: Option<&'a RawValue>,
     /// Set when only the members that recognise a shape could be read (a repeated member, or
     /// invalid UTF-8 in one of the others).
     #[serde(skip)]
@@ -58,6 +62,8 @@ struct Recognition<'a> {
     sns_type: Option<&'a RawValue>,
     #[serde(rename = "Event", borrow)]
     test_event: Option<&'a RawValue>,
+    #[serde(rename = "invocationSchemaVersion", borrow)]
+    invocation_schema_version: Option<&'a RawValue>,
 }
 
 impl<'a> Envelope<'a> {
@@ -77,6 +83,7 @@ impl<'a> Envelope<'a> {
             records: shape.records,
             sns_type: shape.sns_type,
             test_event: shape.test_event,
+            invocation_schema_version: shape.invocation_schema_version,
             partial: true,
             ..Self::default()
         })

@@ -2,6 +2,7 @@
 //! (the store, decoding, the reader for each kind of object) and the record readers for
 //! CloudTrail files and JSON Lines objects.
 
+pub mod batch_operations;
 pub(crate) mod cloudtrail;
 pub(crate) mod decode;
 pub(crate) mod envelope;

@@ -17,6 +17,16 @@ pub struct ObjectRef {
     /// Key to try once if S3 answers NoSuchKey for `key` (EventBridge keys whose encoding
     /// is undocumented: the URL-decoded form).
     pub fallback_key: Option<String>,
+    /// The version to read (S3 Batch Operations manifests may name one); the current one
+    /// when unset.
+    pub version_id: Option<String>,
+}
+
+impl ObjectRef {
+    /// The current version of `bucket`/`key`, with no other key to try.
+    pub fn new(bucket: impl Into<String>, key: impl Into<String>) -> Self {
+        Self { bucket: bucket.into(), key: key.into(), fallback_key: None, version_id: None }
+    }
 }
 
 /// The objects a notification names.
@@ -157,7 +167,7 @@ fn parse_records(records: &RawValue, depth: u8) -> Result<Notification, Notifica
             .ok_or_else(|| error(format!("Records[{i}] has no s3 object")))?;
         let bucket = name_of(entity.bucket).ok_or_else(|| error(format!("Records[{i}].s3.bucket.name is missing")))?;
         let key = key_of(entity.object).ok_or_else(|| error(format!("Records[{i}].s3.object.key is missing")))?;
-        out.objects.push(ObjectRef { bucket, key: decode_key(&key), fallback_key: None });
+        out.objects.push(ObjectRef::new(bucket, decode_key(&key)));
     }
     Ok(out)
 }
@@ -170,7 +180,7 @@ fn eventbridge_object(detail: Option<&RawValue>) -> Result<ObjectRef, Notificati
     let key = key_of(entity.object).ok_or_else(|| error("detail.object.key is missing"))?;
     let decoded = decode_key(&key);
     let fallback_key = (key.contains(['%', '+']) && decoded != key).then_some(decoded);
-    Ok(ObjectRef { bucket, key, fallback_key })
+    Ok(ObjectRef { fallback_key, ..ObjectRef::new(bucket, key) })
 }
 
 fn name_of(bucket: Option<&RawValue>) -> Option<String> {
@@ -198,7 +208,7 @@ mod tests {
     }
 
     fn obj(bucket: &str, key: &str) -> ObjectRef {
-        ObjectRef { bucket: bucket.into(), key: key.into(), fallback_key: None }
+        ObjectRef::new(bucket, key)
     }
 
     #[test]

@@ -80,11 +80,13 @@ pub struct ObjectError {
 
 /// Where objects are read from.
 pub trait ObjectStore: Send + Sync + 'static {
-    /// Starts reading an object (resuming a broken read before `deadline`).
+    /// Starts reading an object, its current version or `version` (resuming a broken read
+    /// before `deadline`).
     fn open(
         &self,
         bucket: &str,
         key: &str,
+        version: Option<&str>,
         deadline: Deadline,
     ) -> impl Future<Output = Result<ObjectBody, ObjectError>> + Send;
     /// Lists one page of keys under `prefix`.
@@ -94,6 +96,8 @@ pub trait ObjectStore: Send + Sync + 'static {
         prefix: &str,
         token: Option<String>,
     ) -> impl Future<Output = Result<ListPage, ObjectError>> + Send;
+    /// The folders right under `prefix` (common prefixes at `/`), every page.
+    fn folders(&self, bucket: &str, prefix: &str) -> impl Future<Output = Result<Vec<String>, ObjectError>> + Send;
 }
 
 /// Amazon S3 (or an S3-compatible server named by `AWS_ENDPOINT_URL[_S3]`, then addressed
@@ -170,12 +174,19 @@ fn object_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'sta
 }
 
 impl ObjectStore for S3Store {
-    async fn open(&self, bucket: &str, key: &str, deadline: Deadline) -> Result<ObjectBody, ObjectError> {
+    async fn open(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<ObjectBody, ObjectError> {
         let client = self.client().await;
         let response = client
             .get_object()
             .bucket(bucket)
             .key(key)
+            .set_version_id(version.map(str::to_owned))
             .send()
             .await
             .map_err(|err| object_error(bucket, key, err, |e| e.is_no_such_key()))?;
@@ -211,5 +222,26 @@ impl ObjectStore for S3Store {
         let next =
             page.is_truncated().unwrap_or(false).then(|| page.next_continuation_token().map(str::to_owned)).flatten();
         Ok(ListPage { objects, next })
+    }
+
+    async fn folders(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, ObjectError> {
+        let client = self.client().await;
+        let (mut folders, mut token) = (Vec::new(), None);
+        loop {
+            let page = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .delimiter("/")
+                .set_continuation_token(token)
+                .send()
+                .await
+                .map_err(|err| object_error(bucket, prefix, err, |_| false))?;
+            folders.extend(page.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)));
+            match page.next_continuation_token().filter(|_| page.is_truncated().unwrap_or(false)) {
+                Some(next) => token = Some(next.to_owned()),
+                None => return Ok(folders),
+            }
+        }
     }
 }

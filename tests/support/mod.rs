@@ -10,6 +10,7 @@ pub mod moto;
 pub mod runtime_api;
 pub mod s3_proxy;
 pub mod slack;
+pub mod trail;
 
 use std::collections::HashMap;
 use std::io::Write;

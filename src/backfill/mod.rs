@@ -1,0 +1,12 @@
+//! Backfills: planning the objects of a time window (`plan`), the Batch Operations CSV
+//! manifest it writes and `replay --manifest` reads, and `replay --checkpoint`'s record of
+//! completed objects.
+
+pub mod checkpoint;
+pub mod manifest;
+pub mod plan;
+pub mod window;
+
+pub use checkpoint::{Checkpoint, CheckpointError};
+pub use plan::{LogKind, PlanError, PlanRequest, PlanTotals, PlannedObject, plan};
+pub use window::{TimeWindow, WindowError};
