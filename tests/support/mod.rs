@@ -9,6 +9,7 @@ pub mod moto;
 pub mod runtime_api;
 pub mod s3_proxy;
 pub mod slack;
+pub mod wiring;
 
 use std::collections::HashMap;
 use std::io::Write;
