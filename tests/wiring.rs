@@ -126,6 +126,18 @@ async fn detach_removes_only_ours() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_without_any_configuration_gets_ours_alone() {
+    let s3 = moto::s3().await;
+    let bucket = "slf-wiring-fresh";
+    seed(&s3, bucket, NotificationConfiguration::builder().build()).await;
+    let (ok, stdout, stderr) = attach(bucket, &["--suffix", ".json.gz"]).await;
+    assert!(ok && stdout.contains("0 other configuration(s) kept"), "{stdout}{stderr}");
+    let after = current(&s3, bucket).await;
+    assert!(after.queue_configurations().is_empty() && after.topic_configurations().is_empty());
+    assert_eq!(after.lambda_function_configurations().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_arguments_and_a_missing_bucket_are_named() {
     let (ok, _, stderr) = attach("slf-wiring-no-such-bucket", &FILTER).await;
     assert!(!ok && stderr.contains("s3://slf-wiring-no-such-bucket: NoSuchBucket"), "{stderr}");

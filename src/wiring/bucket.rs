@@ -21,10 +21,17 @@ impl Buckets {
 
     /// The bucket's notification configuration.
     pub async fn notifications(&self, bucket: &str) -> Result<Notifications, WiringError> {
-        let output =
-            self.client.get_bucket_notification_configuration().bucket(bucket).send().await.map_err(|err| {
-                WiringError::Read { bucket: bucket.to_owned(), problem: problem(&err), source: err.into() }
-            })?;
+        let output = match self.client.get_bucket_notification_configuration().bucket(bucket).send().await {
+            Ok(output) => output,
+            Err(err) if empty_answer(&err) => return Ok(Notifications::default()),
+            Err(err) => {
+                return Err(WiringError::Read {
+                    bucket: bucket.to_owned(),
+                    problem: problem(&err),
+                    source: err.into(),
+                });
+            }
+        };
         Ok(Notifications::from_sdk(
             output.topic_configurations(),
             output.queue_configurations(),
@@ -54,6 +61,23 @@ impl Buckets {
             })?;
         Ok(())
     }
+}
+
+/// Whether S3 answered 200 with one empty XML element: an empty configuration under another
+/// root element name (some S3-compatible servers), which the SDK does not parse. Only this
+/// exact answer counts as empty: a configuration misread as empty would lose the others.
+fn empty_answer<E>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> bool {
+    let Some(response) = err.raw_response() else { return false };
+    let Some(body) = response.body().bytes().and_then(|b| std::str::from_utf8(b).ok()) else { return false };
+    let body = body.trim();
+    let element = match body.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or("", |(_, element)| element.trim()),
+        None => body,
+    };
+    response.status().as_u16() == 200
+        && element.starts_with('<')
+        && element.ends_with("/>")
+        && element.matches('<').count() == 1
 }
 
 /// S3's error code and message (`AccessDenied: Access Denied`), or how the request failed.

@@ -98,7 +98,7 @@ async fn check_datadog(report: &mut Report, config: &Config, sdk: &SharedSdkConf
                 Err(err) => {
                     report.fail(
                         "API key",
-                        format_args!("secret {name}: {}", crate::error_chain(&err)),
+                        format_args!("secret {name} cannot be read: {}", root_cause(&err)),
                         "create the secret or correct DD_API_KEY_SECRET_ARN; the function's role needs secretsmanager:GetSecretValue on it",
                     );
                     None
@@ -169,7 +169,10 @@ async fn check_bucket(
                 (None, Some(f)) => report.fail(
                     &name,
                     format_args!("no notification to {} and EventBridge delivery off", function_text(f)),
-                    format_args!("security-log-forwarder attach s3://{bucket} --function-arn ARN"),
+                    match f {
+                        FunctionRef::Arn(arn) => format!("security-log-forwarder attach s3://{bucket} --function-arn {arn}"),
+                        FunctionRef::Name(_) => format!("security-log-forwarder attach s3://{bucket} --function-arn ARN"),
+                    },
                 ),
                 (None, None) => report.fail(
                     &name,
@@ -228,6 +231,15 @@ fn object_fix(kind: ObjectErrorKind, bucket: &str) -> String {
         ObjectErrorKind::BucketNotFound => "check the bucket name and the Region".to_owned(),
         ObjectErrorKind::NotFound | ObjectErrorKind::Other => "check the bucket and the route to S3".to_owned(),
     }
+}
+
+/// The innermost cause (what Secrets Manager said), without the wrappers' words.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 fn function_text(function: &FunctionRef) -> &str {
