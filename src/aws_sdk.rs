@@ -39,8 +39,15 @@ impl SharedSdkConfig {
             .await
     }
 
+    /// An S3 client on this configuration (path-style at a custom endpoint).
+    pub(crate) async fn s3_client(&self) -> aws_sdk_s3::Client {
+        let config =
+            aws_sdk_s3::config::Builder::from(self.get().await).force_path_style(self.custom_s3_endpoint()).build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
     /// Whether S3 is reached at a custom endpoint (then addressed path-style).
-    pub(crate) fn custom_s3_endpoint(&self) -> bool {
+    fn custom_s3_endpoint(&self) -> bool {
         self.endpoint.is_some()
             || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"].iter().any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()))
     }

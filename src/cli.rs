@@ -1,7 +1,8 @@
 //! The command line: `invoke` handles one Lambda event payload through the same code path as
 //! Lambda; `replay` forwards local files, folders, S3 prefixes or a manifest (backfill);
 //! `plan` writes the S3 Batch Operations manifest of a time window. `invoke` and `replay`
-//! end with a one-line summary on stderr and exit 0 only on full success.
+//! end with a one-line summary on stderr and exit 0 only on full success. `attach`, `detach`
+//! and `doctor` wire buckets to the function and check the wiring (`wiring`).
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ use crate::intake::{DryRunIntake, HttpIntake, Intake};
 use crate::pipeline::{Forwarder, Outcome};
 use crate::replay;
 use crate::source::S3Store;
+use crate::wiring;
 
 /// Ships GuardDuty findings and CloudTrail logs to the Datadog logs intake. Runs as an AWS
 /// Lambda function when AWS_LAMBDA_RUNTIME_API is set; otherwise as this command.
@@ -66,6 +68,56 @@ enum Command {
         /// s3://bucket/AWSLogs/ (or the trail's own prefix, or a folder below AWSLogs/).
         source: String,
     },
+    /// Send a bucket's new objects to the function: adds our notification configuration (or
+    /// turns on EventBridge delivery), keeping every other configuration as it was.
+    Attach {
+        /// The bucket, s3://BUCKET.
+        bucket: String,
+        /// The function's ARN (the stack's ForwarderFunctionArn output).
+        #[arg(long)]
+        function_arn: Option<String>,
+        /// Only keys ending with this (CloudTrail: .json.gz, GuardDuty export: .jsonl.gz).
+        #[arg(long)]
+        suffix: Option<String>,
+        /// Only keys starting with this.
+        #[arg(long)]
+        prefix: Option<String>,
+        /// `function` (a bucket notification) or `eventbridge` (the bucket's EventBridge
+        /// delivery, with the stack's rule).
+        #[arg(long, default_value = "function", value_parser = ["function", "eventbridge"])]
+        via: String,
+        /// Print the configuration before and after; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove our notification configuration from a bucket, keeping the others.
+    Detach {
+        /// The bucket, s3://BUCKET.
+        bucket: String,
+        /// Also remove any function configuration sending to this function.
+        #[arg(long)]
+        function_arn: Option<String>,
+        /// Print the configuration before and after; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Check the wiring with this environment: configuration, API key, intake, and each
+    /// bucket's permissions, notification and newest objects. Exit 1 when a check fails.
+    Doctor {
+        /// The function's ARN (inside Lambda, its own name is used).
+        #[arg(long)]
+        function_arn: Option<String>,
+        /// A bucket the function reads (repeat for several), s3://BUCKET.
+        #[arg(long = "bucket")]
+        buckets: Vec<String>,
+    },
+}
+
+impl Cli {
+    /// Whether this is `doctor`, which reports a configuration that does not load itself.
+    pub fn is_doctor(&self) -> bool {
+        matches!(self.command, Some(Command::Doctor { .. }))
+    }
 }
 
 /// Which objects `plan` and `replay` take, by the dates and folders of their keys.
@@ -130,6 +182,11 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             }
         }
         Some(Command::Plan { filters, source }) => return plan(filters, &source).await,
+        Some(Command::Doctor { function_arn, buckets }) => {
+            let request = wiring::DoctorRequest { function_arn, buckets };
+            return wiring::doctor(&config, &SharedSdkConfig::from_env(), &request).await;
+        }
+        Some(command) => return wire(command).await,
     };
     let dry_run = dry_run || {
         let missing = config.api_key == ApiKeySource::None;
@@ -166,6 +223,37 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
     };
     let intake = HttpIntake::with_client(client, &config.intake, Arc::new(key));
     work.run(config, intake, alerts, sdk).await
+}
+
+/// `attach` or `detach`.
+async fn wire(command: Command) -> ExitCode {
+    let result = async {
+        let sdk = SharedSdkConfig::from_env();
+        match command {
+            Command::Attach { bucket, function_arn, suffix, prefix, via, dry_run } => {
+                let request = wiring::AttachRequest {
+                    bucket: wiring::bucket_name(&bucket)?,
+                    function_arn: function_arn.as_deref().map(wiring::function_arn).transpose()?,
+                    prefix,
+                    suffix,
+                    via: if via == "eventbridge" { wiring::Via::EventBridge } else { wiring::Via::Function },
+                    dry_run,
+                };
+                wiring::attach(&wiring::Buckets::new(&sdk).await, &request).await
+            }
+            Command::Detach { bucket, function_arn, dry_run } => {
+                let bucket = wiring::bucket_name(&bucket)?;
+                let function_arn = function_arn.as_deref().map(wiring::function_arn).transpose()?;
+                wiring::detach(&wiring::Buckets::new(&sdk).await, &bucket, function_arn.as_deref(), dry_run).await
+            }
+            _ => Ok(()),
+        }
+    }
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(&err.to_string(), err.hint()),
+    }
 }
 
 enum Work {

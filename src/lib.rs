@@ -5,7 +5,8 @@
 //! notification, S3 object, record readers) → `entry` (one Datadog log per record) → `sink`
 //! and `batch` (exact-size bodies) → `intake` (compression, HTTP, retries), driven by
 //! [`pipeline`]. Imports follow the same direction; only the front ends ([`cli`],
-//! [`lambda`]) and [`config`] read the environment. ARCHITECTURE.md is the map.
+//! [`lambda`]) and [`config`] read the environment; [`wiring`] holds the administrative
+//! commands (`attach`, `detach`, `doctor`). ARCHITECTURE.md is the map.
 //!
 //! The public API is what the binary, the integration tests and the benchmarks need;
 //! [`internals`] exposes the record readers and entry builders to the fuzz targets and the
@@ -40,6 +41,7 @@ mod sink;
 pub mod source;
 pub mod stats;
 mod timestamp;
+pub mod wiring;
 
 /// Our version, sent as the `forwarder_version` tag and in the origin header.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

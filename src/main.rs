@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use security_log_forwarder::{cli, config::Config, lambda, logging};
+use security_log_forwarder::{cli, config::Config, lambda, logging, wiring};
 
 fn main() -> ExitCode {
     let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
@@ -12,6 +12,11 @@ fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
+            if let Some(cli) = &cli {
+                if cli.is_doctor() {
+                    return wiring::doctor_without_config(&err);
+                }
+            }
             eprintln!("error: {err}");
             return ExitCode::FAILURE;
         }

@@ -36,6 +36,10 @@ pub struct Config {
     pub log_level: String,
     /// The Lambda function name (`forwardername` tag, metrics dimension).
     pub function_name: String,
+    /// `AWS_LAMBDA_FUNCTION_NAME`, set only inside Lambda: the function's own identity.
+    pub lambda_function: Option<String>,
+    /// `DD_SITE` (default `datadoghq.com`).
+    pub site: String,
 }
 
 impl Config {
@@ -68,12 +72,22 @@ impl Config {
         if !site.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') || !site.contains('.') {
             return Err(invalid("DD_SITE", format!("`{site}` is not a Datadog site such as datadoghq.eu")));
         }
-        let intake_url = match get("DD_URL") {
-            Some(url) => intake_url_from(&url, get("DD_PORT").as_deref())?,
-            None => format!("https://http-intake.logs.{site}/api/v2/logs"),
+        let (intake_url, validate_url) = match get("DD_URL") {
+            Some(url) => {
+                let intake_url = intake_url_from(&url, get("DD_PORT").as_deref())?;
+                // The origin of the intake URL: scheme and authority.
+                let origin_len = intake_url.find("://").map_or(0, |i| i + 3);
+                let origin_end = intake_url[origin_len..].find('/').map_or(intake_url.len(), |i| origin_len + i);
+                let validate_url = format!("{}/api/v1/validate", &intake_url[..origin_end]);
+                (intake_url, validate_url)
+            }
+            None => {
+                (format!("https://http-intake.logs.{site}/api/v2/logs"), format!("https://api.{site}/api/v1/validate"))
+            }
         };
 
-        let function_name = get("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| NAME.to_owned());
+        let lambda_function = get("AWS_LAMBDA_FUNCTION_NAME");
+        let function_name = lambda_function.clone().unwrap_or_else(|| NAME.to_owned());
         let tags = Tags::new(get("DD_TAGS").as_deref().unwrap_or(""));
 
         let codec = match get("DD_COMPRESSION").map(|v| v.to_ascii_lowercase()).as_deref() {
@@ -174,6 +188,7 @@ impl Config {
             api_key,
             intake: HttpSettings {
                 url: intake_url,
+                validate_url,
                 retry: RetrySettings {
                     max_attempts: max_attempts as u32,
                     request_timeout: Duration::from_secs(request_timeout_secs),
@@ -191,6 +206,8 @@ impl Config {
             slack: slack::slack_settings(&get, &site)?,
             log_level,
             function_name,
+            lambda_function,
+            site,
         })
     }
 }
@@ -255,6 +272,8 @@ pub(super) mod tests {
         ])
         .unwrap();
         assert_eq!(c.intake.url, "https://http-intake.logs.datadoghq.eu/api/v2/logs");
+        assert_eq!(c.intake.validate_url, "https://api.datadoghq.eu/api/v1/validate");
+        assert_eq!(c.lambda_function.as_deref(), Some("My-Forwarder"));
         assert_eq!(c.api_key, ApiKeySource::Plain("abc".into()));
         assert_eq!(c.forwarder.entries.tags.service.as_deref(), Some("secops"));
         assert_eq!(c.forwarder.entries.tags.common_json, "env:prod,service:secops,team:sec");
@@ -272,6 +291,10 @@ pub(super) mod tests {
         assert_eq!(url("https://proxy.internal/custom/path/"), "https://proxy.internal/custom/path");
         let c = config(&[("DD_URL", "proxy.internal"), ("DD_PORT", "3834")]).unwrap();
         assert_eq!(c.intake.url, "https://proxy.internal:3834/api/v2/logs");
+        assert_eq!(c.intake.validate_url, "https://proxy.internal:3834/api/v1/validate");
+        let validate = |u: &str| config(&[("DD_URL", u)]).unwrap().intake.validate_url;
+        assert_eq!(validate("http://127.0.0.1:8080"), "http://127.0.0.1:8080/api/v1/validate");
+        assert_eq!(validate("https://proxy.internal/custom/path/"), "https://proxy.internal/api/v1/validate");
     }
 
     #[test]

@@ -21,6 +21,9 @@ use crate::{NAME, VERSION};
 pub struct HttpSettings {
     /// Full intake URL (`…/api/v2/logs`).
     pub url: String,
+    /// The API key validation URL (`https://api.<site>/api/v1/validate`, or on the `DD_URL`
+    /// host), used by `doctor` only.
+    pub validate_url: String,
     /// Retry settings.
     pub retry: RetrySettings,
     /// `DD_FAIL_ON_REJECTED`: entries the intake refuses fail the invocation instead of being
@@ -134,7 +137,7 @@ impl HttpIntake {
     }
 }
 
-fn transport(source: reqwest::Error) -> AttemptError {
+pub(super) fn transport(source: reqwest::Error) -> AttemptError {
     let kind = if source.is_timeout() {
         "timeout"
     } else if source.is_connect() {

@@ -1,7 +1,8 @@
 //! The only code that talks to Datadog: sending request bodies to the logs intake with
 //! retries, behind the [`Intake`] trait (the HTTP intake, or a dry run writing entries to
-//! stdout).
+//! stdout); and the key and reachability checks `doctor` runs ([`check`]).
 
+pub mod check;
 mod dry_run;
 mod http;
 mod verdict;

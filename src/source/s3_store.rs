@@ -125,14 +125,87 @@ impl S3Store {
     }
 
     async fn client(&self) -> &aws_sdk_s3::Client {
-        self.client
-            .get_or_init(|| async {
-                let config = aws_sdk_s3::config::Builder::from(self.sdk.get().await)
-                    .force_path_style(self.sdk.custom_s3_endpoint())
-                    .build();
-                aws_sdk_s3::Client::from_conf(config)
-            })
+        self.client.get_or_init(|| self.sdk.s3_client()).await
+    }
+}
+
+/// One object of a detailed listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    /// Key.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modified, in seconds since the epoch (0 when S3 does not say).
+    pub modified: i64,
+}
+
+/// One page of a detailed listing: objects and, with a delimiter, the folders below the prefix.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Objects directly in the page.
+    pub objects: Vec<ListedObject>,
+    /// Common prefixes (folders), when listed with a delimiter.
+    pub folders: Vec<String>,
+    /// Token for the next page, if any.
+    pub next: Option<String>,
+}
+
+impl S3Store {
+    /// Lists one page under `prefix` with dates and, with `delimiter`, the folders below it.
+    pub async fn list_detailed(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        token: Option<String>,
+    ) -> Result<Listing, ObjectError> {
+        let client = self.client().await;
+        let page = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_delimiter(delimiter.map(str::to_owned))
+            .set_continuation_token(token)
+            .send()
             .await
+            .map_err(|err| object_error(bucket, prefix, err, |_| false))?;
+        let objects = page
+            .contents()
+            .iter()
+            .filter_map(|o| {
+                Some(ListedObject {
+                    key: o.key()?.to_owned(),
+                    size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    modified: o.last_modified().map_or(0, |t| t.secs()),
+                })
+            })
+            .collect();
+        let folders = page.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)).collect();
+        let next =
+            page.is_truncated().unwrap_or(false).then(|| page.next_continuation_token().map(str::to_owned)).flatten();
+        Ok(Listing { objects, folders, next })
+    }
+
+    /// The first `len` bytes of an object (a ranged GET: an encrypted object is decrypted, so
+    /// this exercises the KMS permission too).
+    pub async fn read_head(&self, bucket: &str, key: &str, len: u64) -> Result<Vec<u8>, ObjectError> {
+        let client = self.client().await;
+        let response = client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .range(format!("bytes=0-{}", len.saturating_sub(1)))
+            .send()
+            .await
+            .map_err(|err| object_error(bucket, key, err, |e| e.is_no_such_key()))?;
+        let bytes = response.body.collect().await.map_err(|err| ObjectError {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            kind: ObjectErrorKind::Other,
+            source: Box::new(err),
+        })?;
+        Ok(bytes.to_vec())
     }
 }
 
@@ -205,41 +278,18 @@ impl ObjectStore for S3Store {
     }
 
     async fn list(&self, bucket: &str, prefix: &str, token: Option<String>) -> Result<ListPage, ObjectError> {
-        let client = self.client().await;
-        let page = client
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .set_continuation_token(token)
-            .send()
-            .await
-            .map_err(|err| object_error(bucket, prefix, err, |_| false))?;
-        let objects = page
-            .contents()
-            .iter()
-            .filter_map(|o| Some((o.key()?.to_owned(), o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0))))
-            .collect();
-        let next =
-            page.is_truncated().unwrap_or(false).then(|| page.next_continuation_token().map(str::to_owned)).flatten();
-        Ok(ListPage { objects, next })
+        let listing = self.list_detailed(bucket, prefix, None, token).await?;
+        let objects = listing.objects.into_iter().map(|o| (o.key, o.size)).collect();
+        Ok(ListPage { objects, next: listing.next })
     }
 
     async fn folders(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, ObjectError> {
-        let client = self.client().await;
         let (mut folders, mut token) = (Vec::new(), None);
         loop {
-            let page = client
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .delimiter("/")
-                .set_continuation_token(token)
-                .send()
-                .await
-                .map_err(|err| object_error(bucket, prefix, err, |_| false))?;
-            folders.extend(page.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)));
-            match page.next_continuation_token().filter(|_| page.is_truncated().unwrap_or(false)) {
-                Some(next) => token = Some(next.to_owned()),
+            let page = self.list_detailed(bucket, prefix, Some("/"), token).await?;
+            folders.extend(page.folders);
+            match page.next {
+                Some(next) => token = Some(next),
                 None => return Ok(folders),
             }
         }

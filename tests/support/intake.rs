@@ -1,6 +1,9 @@
 //! A test Datadog logs intake on loopback: enforces the intake's rules (API key header,
 //! encodings, 5,000,000-byte bodies, 1000-entry arrays) and can be scripted to fail.
 //!
+//! `GET /api/v1/validate` (the key validation endpoint) answers 200 `{"valid":true}` for the
+//! expected key and 403 `{"errors":["Forbidden"]}` otherwise, whatever is scripted.
+//!
 //! Normal behaviour, checked in this order: only `POST /api/v2/logs` (else 404); `DD-API-KEY`
 //! missing → 401, wrong → 403; `Content-Encoding` absent, `identity`, `gzip`, `deflate` (zlib)
 //! or `zstd` (else 415); undecodable body → 400; decoded body over 5,000,000 bytes → 413; not a
@@ -67,6 +70,8 @@ pub fn record_identity(entry: &serde_json::Value) -> String {
 /// What the intake saw of one request.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// Request path (`/api/v2/logs`, `/api/v1/validate`).
+    pub path: String,
     /// `DD-API-KEY` header.
     pub api_key: Option<String>,
     pub content_encoding: Option<String>,
@@ -210,6 +215,7 @@ async fn serve(mut conn: BufReader<TcpStream>, state: Arc<Mutex<State>>) {
     while let Some(request) = read_request(&mut conn).await {
         let header = |name: &str| request.headers.get(name).cloned();
         let received = Received {
+            path: request.path.clone(),
             api_key: header("dd-api-key"),
             content_encoding: header("content-encoding"),
             content_type: header("content-type"),
@@ -222,6 +228,19 @@ async fn serve(mut conn: BufReader<TcpStream>, state: Arc<Mutex<State>>) {
             oversized_entries: 0,
             stale_timestamps: 0,
         };
+        if request.path == "/api/v1/validate" {
+            let valid = {
+                let mut state = state.lock().unwrap();
+                let valid = received.api_key.as_deref() == Some(state.expected_key.as_str());
+                state.requests.push(Received { status: if valid { 200 } else { 403 }, ..received });
+                valid
+            };
+            let (status, body) = if valid { (200, r#"{"valid":true}"#) } else { (403, r#"{"errors":["Forbidden"]}"#) };
+            if !write_response(&mut conn, status, &[], body.as_bytes()).await {
+                return;
+            }
+            continue;
+        }
         // The step and the request's slot are taken together so both follow arrival order.
         let (slot, step, expected_key, poison) = {
             let mut state = state.lock().unwrap();

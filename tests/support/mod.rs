@@ -11,6 +11,7 @@ pub mod runtime_api;
 pub mod s3_proxy;
 pub mod slack;
 pub mod trail;
+pub mod wiring;
 
 use std::collections::HashMap;
 use std::io::Write;

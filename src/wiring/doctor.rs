@@ -1,0 +1,249 @@
+//! `doctor`: checks, with the function's environment, everything a finding needs to arrive,
+//! one line per check (`✓ name: detail` or `✗ name: problem — fix: …`): the configuration,
+//! the API key (resolved, then accepted by the site), the intake, and for each bucket that it
+//! is readable, notifies the function (or EventBridge), and that its newest CloudTrail file and
+//! GuardDuty export can be read and decrypted. Sends no logs and never prints the key.
+
+use std::fmt::Display;
+use std::process::ExitCode;
+
+use super::merge::{self, FunctionRef};
+use super::{Buckets, bucket_name, function_arn, objects};
+use crate::api_key::{ApiKey, ApiKeySource};
+use crate::aws_sdk::SharedSdkConfig;
+use crate::config::{Config, ConfigError};
+use crate::intake::check::{KeyVerdict, host_of, reach_intake, validate_key};
+use crate::source::s3_store::ObjectErrorKind;
+use crate::source::{ObjectKind, S3Store};
+
+/// Bytes read from the start of each newest object.
+const HEAD_BYTES: u64 = 1024;
+
+/// What to check beyond the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct DoctorRequest {
+    /// The function (`--function-arn`); inside Lambda its own name is used instead.
+    pub function_arn: Option<String>,
+    /// Buckets to check (`s3://B` or `B`).
+    pub buckets: Vec<String>,
+}
+
+#[derive(Default)]
+struct Report {
+    failures: usize,
+}
+
+impl Report {
+    fn pass(&mut self, name: &str, detail: impl Display) {
+        println!("✓ {name}: {detail}");
+    }
+
+    fn fail(&mut self, name: &str, problem: impl Display, fix: impl Display) {
+        self.failures += 1;
+        println!("✗ {name}: {problem} — fix: {fix}");
+    }
+
+    fn exit(self) -> ExitCode {
+        if self.failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    }
+}
+
+/// The report when the configuration does not load: one ✗ naming the variable.
+pub fn doctor_without_config(err: &ConfigError) -> ExitCode {
+    let mut report = Report::default();
+    report.fail("configuration", err, format_args!("correct {} (see Configuration in the README)", err.var));
+    report.exit()
+}
+
+/// Runs every check; exit status 1 when any fails.
+pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequest) -> ExitCode {
+    let mut report = Report::default();
+    report.pass("configuration", format_args!("valid (site {}, intake {})", config.site, host_of(&config.intake.url)));
+    check_datadog(&mut report, config, sdk).await;
+    let function = match request.function_arn.as_deref().map(function_arn).transpose() {
+        Ok(arn) => arn.map(FunctionRef::Arn).or_else(|| config.lambda_function.clone().map(FunctionRef::Name)),
+        Err(err) => {
+            report.fail("function", err, "pass the ARN from the stack's ForwarderFunctionArn output");
+            None
+        }
+    };
+    let store = S3Store::new(sdk.clone());
+    let buckets = Buckets::new(sdk).await;
+    for url in &request.buckets {
+        match bucket_name(url) {
+            Ok(bucket) => check_bucket(&mut report, &store, &buckets, &bucket, function.as_ref()).await,
+            Err(err) => report.fail("bucket", err, "name it as s3://BUCKET"),
+        }
+    }
+    report.exit()
+}
+
+async fn check_datadog(report: &mut Report, config: &Config, sdk: &SharedSdkConfig) {
+    let key = match &config.api_key {
+        ApiKeySource::None => {
+            report.fail("API key", "none configured", "set DD_API_KEY_SECRET_ARN (or DD_API_KEY)");
+            None
+        }
+        ApiKeySource::Plain(key) => {
+            report.pass("API key", "from DD_API_KEY");
+            Some(ApiKey::fixed(key))
+        }
+        ApiKeySource::Secret(arn) => {
+            let name = arn.split_once(":secret:").map_or(arn.as_str(), |(_, name)| name);
+            match ApiKey::resolve(&config.api_key, sdk).await {
+                Ok(key) => {
+                    report.pass("API key", format_args!("read from the secret {name}"));
+                    key
+                }
+                Err(err) => {
+                    report.fail(
+                        "API key",
+                        format_args!("secret {name} cannot be read: {}", root_cause(&err)),
+                        "create the secret or correct DD_API_KEY_SECRET_ARN; the function's role needs secretsmanager:GetSecretValue on it",
+                    );
+                    None
+                }
+            }
+        }
+    };
+    let client = match crate::http_client::build() {
+        Ok(client) => client,
+        Err(err) => return report.fail("HTTP client", err, "check the TLS set-up of this machine"),
+    };
+    let validate_host = host_of(&config.intake.validate_url);
+    if let Some(key) = key {
+        match validate_key(&client, &config.intake, &key.current()).await {
+            Ok(KeyVerdict::Valid) => report.pass("API key accepted", format_args!("valid for {validate_host}")),
+            Ok(KeyVerdict::Rejected(status)) => report.fail(
+                "API key accepted",
+                format_args!("key rejected by {validate_host} (HTTP {status})"),
+                format_args!("use an API key (not an application key) of the organisation at DD_SITE={}", config.site),
+            ),
+            Err(err) => report.fail(
+                "API key accepted",
+                format_args!("no answer: {}", crate::error_chain(&err)),
+                "check DD_SITE / DD_URL and the route to Datadog (NAT gateway, proxy)",
+            ),
+        }
+    }
+    let intake_host = host_of(&config.intake.url);
+    match reach_intake(&client, &config.intake).await {
+        Ok(status) => report
+            .pass("intake reachable", format_args!("{intake_host} answers (HTTP {status} to a GET; no logs sent)")),
+        Err(err) => report.fail(
+            "intake reachable",
+            crate::error_chain(&err),
+            "check DD_SITE / DD_URL and the route to Datadog (NAT gateway, proxy)",
+        ),
+    }
+}
+
+async fn check_bucket(
+    report: &mut Report,
+    store: &S3Store,
+    buckets: &Buckets,
+    bucket: &str,
+    function: Option<&FunctionRef>,
+) {
+    let readable = match store.list_detailed(bucket, "", None, None).await {
+        Ok(page) => {
+            report.pass(&format!("s3://{bucket} readable"), format_args!("listed {} keys", page.objects.len()));
+            true
+        }
+        Err(err) => {
+            report.fail(&format!("s3://{bucket} readable"), err.kind, object_fix(err.kind, bucket));
+            false
+        }
+    };
+    let name = format!("s3://{bucket} notification");
+    match buckets.notifications(bucket).await {
+        Err(err) => report.fail(&name, err, "the caller needs s3:GetBucketNotification"),
+        Ok(notifications) => {
+            let ours = function.and_then(|f| notifications.destinations.iter().find(|d| merge::delivers_to(d, f)));
+            match (ours, function) {
+                (Some(d), _) => report.pass(&name, format_args!("{} receives s3:ObjectCreated events", d.describe())),
+                (None, _) if notifications.event_bridge => report.pass(
+                    &name,
+                    "EventBridge delivery on (the stack needs EnableS3EventBridgeRule=true and this bucket as a parameter)",
+                ),
+                (None, Some(f)) => report.fail(
+                    &name,
+                    format_args!("no notification to {} and EventBridge delivery off", function_text(f)),
+                    match f {
+                        FunctionRef::Arn(arn) => format!("security-log-forwarder attach s3://{bucket} --function-arn {arn}"),
+                        FunctionRef::Name(_) => format!("security-log-forwarder attach s3://{bucket} --function-arn ARN"),
+                    },
+                ),
+                (None, None) => report.fail(
+                    &name,
+                    "no function to look for",
+                    "pass --function-arn (the stack's ForwarderFunctionArn output)",
+                ),
+            }
+        }
+    }
+    if readable {
+        check_objects(report, store, bucket).await;
+    }
+}
+
+async fn check_objects(report: &mut Report, store: &S3Store, bucket: &str) {
+    let survey = match objects::survey(store, bucket).await {
+        Ok(survey) => survey,
+        Err(err) => return report.fail(&format!("s3://{bucket} objects"), &err, object_fix(err.kind, bucket)),
+    };
+    if survey.newest.is_empty() {
+        report.fail(
+            &format!("s3://{bucket} objects"),
+            format_args!("no CloudTrail file or GuardDuty export among the {} keys listed", survey.listed),
+            "check the trail's or the export's bucket and prefix (CloudTrail delivers about every 5 minutes)",
+        );
+    }
+    for (kind, object) in &survey.newest {
+        let name = match kind {
+            ObjectKind::GuardDutyExport => format!("s3://{bucket} newest GuardDuty export readable"),
+            _ => format!("s3://{bucket} newest CloudTrail file readable"),
+        };
+        match store.read_head(bucket, &object.key, HEAD_BYTES).await {
+            Ok(head) => {
+                let gzip = if head.starts_with(&[0x1f, 0x8b]) { ", gzip" } else { "" };
+                report.pass(&name, format_args!("{} (first {} bytes read{gzip})", object.key, head.len()));
+            }
+            Err(err) => report.fail(&name, &err, object_fix(err.kind, bucket)),
+        }
+    }
+    if survey.newest.iter().any(|(kind, _)| *kind == ObjectKind::CloudTrail) || survey.digests > 0 {
+        report.pass(
+            &format!("s3://{bucket} digest files"),
+            format_args!("{} among the {} keys listed, skipped by the function", survey.digests, survey.listed),
+        );
+    }
+}
+
+fn object_fix(kind: ObjectErrorKind, bucket: &str) -> String {
+    match kind {
+        ObjectErrorKind::AccessDenied => {
+            format!(
+                "grant the function's role s3:GetObject and s3:ListBucket on {bucket} (template: the bucket parameters)"
+            )
+        }
+        ObjectErrorKind::KmsDenied => "add the bucket's KMS key to the stack's KmsKeyArns parameter".to_owned(),
+        ObjectErrorKind::BucketNotFound => "check the bucket name and the Region".to_owned(),
+        ObjectErrorKind::NotFound | ObjectErrorKind::Other => "check the bucket and the route to S3".to_owned(),
+    }
+}
+
+/// The innermost cause (what Secrets Manager said), without the wrappers' words.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+fn function_text(function: &FunctionRef) -> &str {
+    match function {
+        FunctionRef::Arn(arn) | FunctionRef::Name(arn) => arn,
+    }
+}

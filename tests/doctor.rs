@@ -1,0 +1,141 @@
+//! `doctor` against the S3 / Secrets Manager emulator and the test intake: a working setup
+//! (every check ✓, exit 0) and broken ones — a key the intake refuses (403), a missing
+//! secret, a bucket without a notification, objects the function cannot read (through the
+//! fault proxy: AccessDenied, KMS), a bad setting — each the right ✗ and exit 1. The key is
+//! sent in a header only and never printed.
+
+mod support;
+
+use support::intake::TestIntake;
+use support::moto::{self, cloudtrail_body, findings_body, gzip, put};
+use support::s3_proxy::S3Proxy;
+use support::wiring::{FN_ARN, bin, run, seed, text};
+
+const KEY: &str = "doctor0123456789abcdef0123456789";
+const DAY: &str = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/24/";
+const NEWEST: &str =
+    "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/25/123456789012_CloudTrail_us-east-1_20261125T0005Z_new.json.gz";
+const EXPORT: &str = "AWSLogs/123456789012/GuardDuty/us-east-1/2026/11/25/5f6a2c1e-doctor.jsonl.gz";
+
+/// A bucket as CloudTrail and the GuardDuty export fill it: two days of trail files, a digest,
+/// an export; with our notification when `attached`.
+async fn bucket(name: &str, attached: bool, trail_key: &str, export_key: &str) {
+    let s3 = moto::s3().await;
+    moto::bucket(&s3, name).await;
+    for key in [format!("{DAY}123456789012_CloudTrail_us-east-1_20261124T2355Z_old.json.gz"), trail_key.to_owned()] {
+        put(&s3, name, &key, gzip(&cloudtrail_body(2))).await;
+    }
+    put(&s3, name, moto::DIGEST_KEY, gzip(br#"{"logFiles":[]}"#)).await;
+    put(&s3, name, export_key, gzip(&findings_body(2))).await;
+    if attached {
+        let output = run(bin(&["attach", &format!("s3://{name}"), "--function-arn", FN_ARN, "--suffix", ".gz"])).await;
+        assert!(output.status.success(), "{:?}", text(&output));
+    } else {
+        seed(&s3, name, aws_sdk_s3::types::NotificationConfiguration::builder().build()).await;
+    }
+}
+
+async fn secret(name: &str, value: &str) -> String {
+    let client = moto::secrets().await;
+    let _ = client.delete_secret().secret_id(name).force_delete_without_recovery(true).send().await;
+    client.create_secret().name(name).secret_string(value).send().await.unwrap().arn().unwrap().to_owned()
+}
+
+/// Runs doctor on `bucket` with the intake at `DD_URL` and `env`: (exit status 0, stdout),
+/// checking the key never shows.
+async fn doctor(intake: &TestIntake, bucket: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let mut command = bin(&["doctor", "--function-arn", FN_ARN, "--bucket", &format!("s3://{bucket}")]);
+    command.env("DD_URL", intake.url()).envs(env.iter().copied());
+    let output = run(command).await;
+    let (stdout, stderr) = text(&output);
+    assert!(!stdout.contains(KEY) && !stderr.contains(KEY), "the key is never printed");
+    // Shown with --nocapture: the report as a user reads it.
+    println!("{stdout}exit status {}\n", output.status.code().unwrap_or(-1));
+    (output.status.success(), stdout)
+}
+
+fn line<'a>(stdout: &'a str, name: &str) -> &'a str {
+    stdout.lines().find(|l| l[4..].starts_with(name)).unwrap_or_else(|| panic!("no `{name}` line in\n{stdout}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_working_setup_passes_every_check() {
+    let b = "slf-wiring-doctor-ok";
+    bucket(b, true, NEWEST, EXPORT).await;
+    let arn = secret("slf-wiring-doctor-key", &format!(r#"{{"api_key":"{KEY}"}}"#)).await;
+    let intake = TestIntake::start(KEY).await;
+    let (ok, stdout) = doctor(&intake, b, &[("DD_API_KEY_SECRET_ARN", &arn)]).await;
+    assert!(ok, "{stdout}");
+    assert!(stdout.lines().all(|l| l.starts_with("✓ ")), "{stdout}");
+    assert!(line(&stdout, "API key:").contains("read from the secret slf-wiring-doctor-key"), "{stdout}");
+    assert!(line(&stdout, "API key accepted").contains(&intake.addr().to_string()), "{stdout}");
+    assert!(line(&stdout, &format!("s3://{b} notification")).contains("`security-log-forwarder`"), "{stdout}");
+    assert!(line(&stdout, &format!("s3://{b} newest CloudTrail file")).contains(NEWEST), "{stdout}");
+    assert!(line(&stdout, &format!("s3://{b} newest GuardDuty export")).contains("gzip"), "{stdout}");
+    assert!(line(&stdout, &format!("s3://{b} digest files")).contains("1 among"), "{stdout}");
+    let validations: Vec<_> = intake.requests().into_iter().filter(|r| r.path == "/api/v1/validate").collect();
+    assert_eq!(validations.len(), 1);
+    assert_eq!(validations[0].api_key.as_deref(), Some(KEY), "the key travels in the DD-API-KEY header");
+    assert_eq!(validations[0].query, None, "never in the URL");
+    assert!(intake.accepted_entries().is_empty(), "no logs sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_the_intake_refuses_and_a_missing_secret() {
+    let b = "slf-wiring-doctor-keys";
+    bucket(b, true, NEWEST, EXPORT).await;
+    let intake = TestIntake::start(KEY).await;
+    let (ok, stdout) = doctor(&intake, b, &[("DD_API_KEY", "wrong0123456789")]).await;
+    assert!(!ok);
+    let refused = line(&stdout, "API key accepted");
+    assert!(refused.starts_with("✗ ") && refused.contains("key rejected by 127.0.0.1") && refused.contains("HTTP 403"));
+    assert!(!stdout.contains("wrong0123456789"));
+
+    let (ok, stdout) = doctor(
+        &intake,
+        b,
+        &[("DD_API_KEY_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:slf-wiring-gone-AbCdEf")],
+    )
+    .await;
+    assert!(!ok);
+    let missing = line(&stdout, "API key:");
+    assert!(missing.starts_with("✗ ") && missing.contains("secret slf-wiring-gone-AbCdEf"), "{stdout}");
+    assert!(missing.contains("fix: create the secret"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_without_notification_and_a_bad_setting() {
+    let b = "slf-wiring-doctor-bare";
+    bucket(b, false, NEWEST, EXPORT).await;
+    let intake = TestIntake::start(KEY).await;
+    let (ok, stdout) = doctor(&intake, b, &[("DD_API_KEY", KEY)]).await;
+    assert!(!ok);
+    let notification = line(&stdout, &format!("s3://{b} notification"));
+    assert!(notification.starts_with("✗ ") && notification.contains("EventBridge delivery off"), "{stdout}");
+    assert!(notification.contains(&format!("fix: security-log-forwarder attach s3://{b} --function-arn")));
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("✗ ")).count(), 1, "{stdout}");
+
+    let (ok, stdout) = doctor(&intake, b, &[("DD_SITE", "https://datadoghq.eu")]).await;
+    assert!(!ok);
+    assert!(
+        stdout.starts_with("✗ configuration: invalid DD_SITE") && stdout.contains("fix: correct DD_SITE"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_the_function_cannot_read_name_the_permission() {
+    let b = "slf-wiring-doctor-denied";
+    let trail = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/25/123456789012_CloudTrail_us-east-1_20261125T0005Z_fault-denied.json.gz";
+    let export = "AWSLogs/123456789012/GuardDuty/us-east-1/2026/11/25/fault-kms.jsonl.gz";
+    bucket(b, true, trail, export).await;
+    let proxy = S3Proxy::start(moto::endpoint()).await;
+    let intake = TestIntake::start(KEY).await;
+    let (ok, stdout) = doctor(&intake, b, &[("DD_API_KEY", KEY), ("AWS_ENDPOINT_URL", &proxy.url())]).await;
+    assert!(!ok);
+    let denied = line(&stdout, &format!("s3://{b} newest CloudTrail file"));
+    assert!(denied.starts_with("✗ ") && denied.contains("AccessDenied") && denied.contains("s3:GetObject"), "{stdout}");
+    let kms = line(&stdout, &format!("s3://{b} newest GuardDuty export"));
+    assert!(kms.starts_with("✗ ") && kms.contains("kms:Decrypt") && kms.contains("KmsKeyArns"), "{stdout}");
+    assert!(line(&stdout, &format!("s3://{b} readable")).starts_with("✓ "), "{stdout}");
+}
