@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::alert::{Alerts, SlackSettings};
 use crate::api_key::{ApiKey, ApiKeySource};
 use crate::aws_sdk::SharedSdkConfig;
-use crate::backfill::{LogKind, PlanRequest, TimeWindow};
+use crate::backfill::{KeyFilter, LogKind, PlanRequest, TimeWindow};
 use crate::config::Config;
 use crate::deadline::Deadline;
 use crate::intake::{DryRunIntake, HttpIntake, Intake};
@@ -149,20 +149,9 @@ fn parse_kind(text: &str) -> Result<LogKind, String> {
 }
 
 impl Filters {
-    fn options(
-        self,
-        manifest: Option<std::path::PathBuf>,
-        checkpoint: Option<std::path::PathBuf>,
-    ) -> Result<replay::ReplayOptions, String> {
+    fn filter(self) -> Result<KeyFilter, String> {
         let window = TimeWindow::parse(self.since.as_deref(), self.until.as_deref()).map_err(|e| e.to_string())?;
-        Ok(replay::ReplayOptions {
-            window,
-            accounts: self.accounts,
-            regions: self.regions,
-            kind: self.kind,
-            manifest,
-            checkpoint,
-        })
+        Ok(KeyFilter { window, accounts: self.accounts, regions: self.regions, kind: self.kind })
     }
 }
 
@@ -175,12 +164,10 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
         Some(Command::Invoke { dry_run, event }) => (dry_run, Work::Invoke(event)),
-        Some(Command::Replay { dry_run, manifest, checkpoint, filters, sources }) => {
-            match filters.options(manifest, checkpoint) {
-                Ok(options) => (dry_run, Work::Replay(sources, options)),
-                Err(err) => return fail(&err, "see --help"),
-            }
-        }
+        Some(Command::Replay { dry_run, manifest, checkpoint, filters, sources }) => match filters.filter() {
+            Ok(filter) => (dry_run, Work::Replay(sources, replay::ReplayOptions { filter, manifest, checkpoint })),
+            Err(err) => return fail(&err, "see --help"),
+        },
         Some(Command::Plan { filters, source }) => return plan(filters, &source).await,
         Some(Command::Doctor { function_arn, buckets }) => {
             let request = wiring::DoctorRequest { function_arn, buckets };
@@ -316,18 +303,11 @@ async fn plan(filters: Filters, source: &str) -> ExitCode {
         return fail(&format!("{source:?} is not an s3:// URL"), "give s3://bucket/AWSLogs/");
     };
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-    let options = match filters.options(None, None) {
-        Ok(options) => options,
+    let filter = match filters.filter() {
+        Ok(filter) => filter,
         Err(err) => return fail(&err, "see --help"),
     };
-    let request = PlanRequest {
-        bucket: bucket.to_owned(),
-        prefix: prefix.to_owned(),
-        window: options.window,
-        accounts: options.accounts,
-        regions: options.regions,
-        kind: options.kind,
-    };
+    let request = PlanRequest { bucket: bucket.to_owned(), prefix: prefix.to_owned(), filter };
     let store = S3Store::new(SharedSdkConfig::from_env());
     let bar = std::io::stderr().is_terminal().then(indicatif::ProgressBar::new_spinner);
     let started = std::time::Instant::now();

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
 use crate::backfill::manifest::{self, ManifestError};
-use crate::backfill::plan::{keep, leaf_folders, list_folder, selected};
-use crate::backfill::{Checkpoint, CheckpointError, LogKind, PlanError, PlanRequest, PlanTotals, TimeWindow};
+use crate::backfill::plan::{keep, leaf_folders, list_folder};
+use crate::backfill::{Checkpoint, CheckpointError, KeyFilter, PlanError, PlanRequest, PlanTotals};
 use crate::deadline::Deadline;
 use crate::intake::Intake;
 use crate::pipeline::{ForwardError, Forwarder, ObjectReport, ObjectSource, Outcome};
@@ -30,48 +30,35 @@ const OBJECTS_AT_ONCE: usize = 2;
 /// What to replay besides the sources, and how.
 #[derive(Debug, Default)]
 pub struct ReplayOptions {
-    /// Only objects whose keys (or paths) date from this window.
-    pub window: TimeWindow,
-    /// Only these accounts (S3 `AWSLogs/` layout).
-    pub accounts: Vec<String>,
-    /// Only these regions.
-    pub regions: Vec<String>,
-    /// Only this kind of log.
-    pub kind: Option<LogKind>,
+    /// Only objects whose keys (or paths) pass this filter; S3 prefixes are then walked as
+    /// `plan` does.
+    pub filter: KeyFilter,
     /// A Batch Operations CSV manifest of objects to replay.
     pub manifest: Option<PathBuf>,
     /// The file recording completed objects.
     pub checkpoint: Option<PathBuf>,
 }
 
-impl ReplayOptions {
-    fn filters(&self) -> bool {
-        !self.window.is_open() || !self.accounts.is_empty() || !self.regions.is_empty() || self.kind.is_some()
-    }
-
-    fn request(&self, bucket: &str, prefix: &str) -> PlanRequest {
-        PlanRequest {
-            bucket: bucket.to_owned(),
-            prefix: prefix.to_owned(),
-            window: self.window,
-            accounts: self.accounts.clone(),
-            regions: self.regions.clone(),
-            kind: self.kind,
-        }
-    }
-}
-
 /// A replay that could not run to its end.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    /// The manifest cannot be read.
+    /// The manifest file cannot be read.
     #[error("manifest {path}")]
-    Manifest {
+    ManifestFile {
         /// The file.
         path: String,
-        /// What is wrong.
+        /// What the file system said.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: std::io::Error,
+    },
+    /// A manifest line names no object.
+    #[error("manifest {path}")]
+    ManifestLine {
+        /// The file.
+        path: String,
+        /// Which line.
+        #[source]
+        source: ManifestError,
     },
     /// The checkpoint cannot be read or written.
     #[error(transparent)]
@@ -136,25 +123,29 @@ struct Run<'a, I, S> {
 impl<I: Intake, S: ObjectStore> Run<'_, I, S> {
     async fn all(&mut self, sources: &[String], options: &ReplayOptions) -> Result<(), ReplayError> {
         if let Some(path) = &options.manifest {
-            let error = |source: Box<dyn std::error::Error + Send + Sync>| ReplayError::Manifest {
-                path: path.display().to_string(),
-                source,
-            };
-            let text = std::fs::read_to_string(path).map_err(|e| error(Box::new(e)))?;
-            let objects = manifest::parse(&text).map_err(|e: ManifestError| error(Box::new(e)))?;
+            let path_text = || path.display().to_string();
+            let text = std::fs::read_to_string(path)
+                .map_err(|source| ReplayError::ManifestFile { path: path_text(), source })?;
+            let objects =
+                manifest::parse(&text).map_err(|source| ReplayError::ManifestLine { path: path_text(), source })?;
             let objects = objects.into_iter().map(|o| (ObjectSource::S3(o), 0)).collect();
             self.forward(objects).await?;
         }
         for source in sources {
             if let Some(rest) = source.strip_prefix("s3://") {
                 let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-                if options.filters() {
-                    self.walk(&options.request(bucket, prefix)).await?;
+                if !options.filter.is_empty() {
+                    let request = PlanRequest {
+                        bucket: bucket.to_owned(),
+                        prefix: prefix.to_owned(),
+                        filter: options.filter.clone(),
+                    };
+                    self.walk(&request).await?;
                 } else {
                     self.prefix(bucket, prefix).await?;
                 }
             } else {
-                self.local(source, options).await?;
+                self.local(source, &options.filter).await?;
             }
         }
         Ok(())
@@ -200,19 +191,15 @@ impl<I: Intake, S: ObjectStore> Run<'_, I, S> {
     }
 
     /// A local file or folder; with a window or filters, only files whose paths match.
-    async fn local(&mut self, source: &str, options: &ReplayOptions) -> Result<(), ReplayError> {
+    async fn local(&mut self, source: &str, filter: &KeyFilter) -> Result<(), ReplayError> {
         let mut files = Vec::new();
         if let Err(err) = collect_files(Path::new(source), &mut files) {
             self.errors.push(ForwardError::LocalFile { path: source.to_owned(), source: err });
             return Ok(());
         }
-        let request = options.request("", "");
         let objects = files
             .into_iter()
-            .filter(|path| {
-                let name = path.to_string_lossy();
-                !options.filters() || selected(&request, &name)
-            })
+            .filter(|path| filter.selects(&path.to_string_lossy()))
             .map(|path| {
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
                 (ObjectSource::Local(path), size)

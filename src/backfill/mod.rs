@@ -8,5 +8,5 @@ pub mod plan;
 pub mod window;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use plan::{LogKind, PlanError, PlanRequest, PlanTotals, PlannedObject, plan};
+pub use plan::{KeyFilter, LogKind, PlanError, PlanRequest, PlanTotals, PlannedObject, plan};
 pub use window::{TimeWindow, WindowError};

@@ -31,13 +31,9 @@ impl LogKind {
     }
 }
 
-/// What to plan.
+/// Which objects a backfill takes, by what their keys say (`plan` and `replay` alike).
 #[derive(Debug, Clone, Default)]
-pub struct PlanRequest {
-    /// The bucket.
-    pub bucket: String,
-    /// Where the trail's `AWSLogs/` is, or a folder below it.
-    pub prefix: String,
+pub struct KeyFilter {
     /// The time window (by the keys' dates).
     pub window: TimeWindow,
     /// Only these accounts (all when empty).
@@ -46,6 +42,53 @@ pub struct PlanRequest {
     pub regions: Vec<String>,
     /// Only this kind (both when unset).
     pub kind: Option<LogKind>,
+}
+
+impl KeyFilter {
+    /// Whether it takes every object.
+    pub fn is_empty(&self) -> bool {
+        self.window.is_open() && self.accounts.is_empty() && self.regions.is_empty() && self.kind.is_none()
+    }
+
+    /// Whether a key passes: its date, and its account, service and region folders when it
+    /// has the `AWSLogs/` layout (a key without it passes only without those filters).
+    pub fn selects(&self, key: &str) -> bool {
+        if !self.window.admits(key_time(key)) {
+            return false;
+        }
+        match layout(key) {
+            Some(parts) => {
+                self.wants_account(parts.account)
+                    && self.wants_region(parts.region)
+                    && self.wants_service(parts.service)
+            }
+            None => self.accounts.is_empty() && self.regions.is_empty(),
+        }
+    }
+
+    fn wants_account(&self, account: &str) -> bool {
+        self.accounts.is_empty() || self.accounts.iter().any(|a| a == account)
+    }
+
+    fn wants_region(&self, region: &str) -> bool {
+        self.regions.is_empty() || self.regions.iter().any(|r| r == region)
+    }
+
+    /// Any service folder, or the one `kind` names.
+    fn wants_service(&self, service: &str) -> bool {
+        self.kind.is_none_or(|kind| kind.folder() == service)
+    }
+}
+
+/// What to plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanRequest {
+    /// The bucket.
+    pub bucket: String,
+    /// Where the trail's `AWSLogs/` is, or a folder below it.
+    pub prefix: String,
+    /// Which objects.
+    pub filter: KeyFilter,
 }
 
 /// An object of the plan.
@@ -153,7 +196,7 @@ pub async fn leaf_folders<S: ObjectStore>(
         folders = ready.into_iter().chain(children.into_iter().flatten()).collect();
         folders.sort();
     }
-    Ok(leaf_prefixes(folders, &request.window))
+    Ok(leaf_prefixes(folders, &request.filter.window))
 }
 
 /// Whether a listed key is planned: digest files are counted and left out, then the filters.
@@ -162,20 +205,9 @@ pub fn keep(request: &PlanRequest, key: &str, totals: &mut PlanTotals) -> bool {
         totals.digests += 1;
         return false;
     }
-    selected(request, key)
-}
-
-/// Whether a listed key passes the filters (the walk already pruned most folders; keys of
-/// a folder given deeper than the filters' levels are checked here).
-pub fn selected(request: &PlanRequest, key: &str) -> bool {
-    if !request.window.admits(key_time(key)) {
-        return false;
-    }
-    let Some(parts) = layout(key) else { return request.accounts.is_empty() && request.regions.is_empty() };
-    let wanted = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
-    wanted(&request.accounts, parts.account)
-        && wanted(&request.regions, parts.region)
-        && request.kind.is_none_or(|kind| kind.folder() == parts.service)
+    // The walk pruned most folders already; keys of a folder given deeper than the filters'
+    // levels are checked here.
+    request.filter.selects(key)
 }
 
 struct Layout<'a> {
@@ -208,9 +240,12 @@ async fn start_folder<S: ObjectStore>(
     if let Some((_, tail)) = prefix.rsplit_once("AWSLogs/") {
         return Ok((prefix.clone(), level_of(tail)));
     }
+    if !prefix.is_empty() && !prefix.ends_with('/') {
+        prefix.push('/');
+    }
     totals.listings += 1;
-    let root = format!("{prefix}{}AWSLogs/", if prefix.is_empty() || prefix.ends_with('/') { "" } else { "/" });
-    let folders = store.folders(&request.bucket, &root[..root.len() - "AWSLogs/".len()]).await?;
+    let folders = store.folders(&request.bucket, &prefix).await?;
+    let root = format!("{prefix}AWSLogs/");
     if folders.contains(&root) {
         Ok((root, Level::Root))
     } else {
@@ -244,14 +279,12 @@ fn level_of(tail: &str) -> Level {
 /// The child folder `child` of a folder at `level`, if the request wants it.
 fn descend(request: &PlanRequest, child: &str, level: Level) -> Option<(String, Level)> {
     let name = child.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
-    let wanted = |list: &[String]| list.is_empty() || list.iter().any(|v| v == name);
+    let filter = &request.filter;
     let next = match level {
         Level::Root if is_organization(name) => Level::Organization,
-        Level::Root | Level::Organization if is_account(name) && wanted(&request.accounts) => Level::Account,
-        Level::Account if request.kind.map_or(matches!(name, "CloudTrail" | "GuardDuty"), |k| k.folder() == name) => {
-            Level::Service
-        }
-        Level::Service if wanted(&request.regions) => Level::Region,
+        Level::Root | Level::Organization if is_account(name) && filter.wants_account(name) => Level::Account,
+        Level::Account if matches!(name, "CloudTrail" | "GuardDuty") && filter.wants_service(name) => Level::Service,
+        Level::Service if filter.wants_region(name) => Level::Region,
         _ => return None,
     };
     Some((child.to_owned(), next))
@@ -318,23 +351,23 @@ mod tests {
 
     #[test]
     fn filters_read_the_key() {
-        let request = PlanRequest {
+        let filter = KeyFilter {
             accounts: vec!["111122223333".into()],
             regions: vec!["eu-west-1".into()],
             kind: Some(LogKind::CloudTrail),
-            ..PlanRequest::default()
+            ..KeyFilter::default()
         };
         let key = |account: &str, service: &str, region: &str| {
             format!(
                 "AWSLogs/o-x1/{account}/{service}/{region}/2026/09/01/{account}_{service}_{region}_20260901T0000Z_a.json.gz"
             )
         };
-        assert!(selected(&request, &key("111122223333", "CloudTrail", "eu-west-1")));
-        assert!(!selected(&request, &key("444455556666", "CloudTrail", "eu-west-1")));
-        assert!(!selected(&request, &key("111122223333", "CloudTrail", "us-east-1")));
-        assert!(!selected(&request, &key("111122223333", "GuardDuty", "eu-west-1")));
-        assert!(!selected(&request, "other/file.json"));
-        assert!(selected(&PlanRequest::default(), "other/file.json"));
+        assert!(filter.selects(&key("111122223333", "CloudTrail", "eu-west-1")));
+        assert!(!filter.selects(&key("444455556666", "CloudTrail", "eu-west-1")));
+        assert!(!filter.selects(&key("111122223333", "CloudTrail", "us-east-1")));
+        assert!(!filter.selects(&key("111122223333", "GuardDuty", "eu-west-1")));
+        assert!(!filter.selects("other/file.json"));
+        assert!(KeyFilter::default().selects("other/file.json"));
     }
 
     #[test]
