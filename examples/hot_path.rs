@@ -21,11 +21,11 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use security_log_forwarder::format::ObjectKind;
 use security_log_forwarder::internals::{
     Batch, BatchOut, Clock, EntryContext, EntrySink, ObjectOrigin, RecordSummary, RecordWriter, Rules, Tags,
     read_object, validate,
 };
-use security_log_forwarder::source::ObjectKind;
 use serde_json::value::RawValue;
 
 const ORIGIN: ObjectOrigin<'static> = ObjectOrigin {

@@ -19,7 +19,7 @@ use crate::deadline::Deadline;
 use crate::intake::{DryRunIntake, HttpIntake, Intake};
 use crate::pipeline::{Forwarder, Outcome};
 use crate::replay;
-use crate::source::S3Store;
+use crate::store::S3Store;
 use crate::wiring;
 
 /// Ships GuardDuty findings and CloudTrail logs to the Datadog logs intake. Runs as an AWS

@@ -8,11 +8,11 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
+use crate::arrival::batch_operations::{self, BatchJob, BatchPayloadError};
+use crate::arrival::envelope::Envelope;
+use crate::arrival::eventbridge::FindingEvent;
+use crate::arrival::s3_notification::{self, Notification, NotificationError, is_object_created};
 use crate::json::lenient_str;
-use crate::source::batch_operations::{self, BatchJob, BatchPayloadError};
-use crate::source::envelope::Envelope;
-use crate::source::eventbridge::FindingEvent;
-use crate::source::s3_notification::{self, Notification, NotificationError, is_object_created};
 
 /// The recognised shape of an invocation payload.
 #[derive(Debug)]

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::deadline::Deadline;
 use crate::intake::HttpIntake;
 use crate::pipeline::Forwarder;
-use crate::source::S3Store;
+use crate::store::S3Store;
 
 /// Runs the Lambda loop until the runtime stops. The SDK configuration is loaded once and
 /// shared by the Secrets Manager and S3 clients.

@@ -1,8 +1,9 @@
 //! security-log-forwarder: an AWS Lambda function (and command) that ships GuardDuty
 //! findings and CloudTrail logs to the Datadog logs intake.
 //!
-//! Data flows one way: `dispatch` (which event shape) → `source` (finding event, S3
-//! notification, S3 object, record readers) → `entry` (one Datadog log per record) → `sink`
+//! Data flows one way: `dispatch` and `arrival` (how the event arrived: finding event, S3
+//! notification, Batch Operations task) → `format` (what the object's bytes are: its kind,
+//! decoding, record readers; `store` reads S3 objects) → `entry` (one Datadog log per record) → `sink`
 //! and `batch` (exact-size bodies) → `intake` (compression, HTTP, retries), driven by
 //! [`pipeline`]. Imports follow the same direction; only the front ends ([`cli`],
 //! [`lambda`]) and [`config`] read the environment; [`wiring`] holds the administrative
@@ -15,6 +16,7 @@
 
 pub mod alert;
 pub mod api_key;
+pub mod arrival;
 pub mod aws_sdk;
 pub mod backfill;
 mod batch;
@@ -24,6 +26,7 @@ pub mod config;
 pub mod deadline;
 mod dispatch;
 mod entry;
+pub mod format;
 mod http_client;
 pub mod intake;
 mod json;
@@ -38,8 +41,8 @@ pub mod retry;
 pub mod secrets;
 mod severity;
 mod sink;
-pub mod source;
 pub mod stats;
+pub mod store;
 mod timestamp;
 pub mod wiring;
 
@@ -69,6 +72,7 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 /// example. Not a stable interface.
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::arrival::eventbridge::FindingEvent;
     pub use crate::batch::Batch;
     pub use crate::compress::compress;
     pub use crate::dispatch::{Invocation, dispatch};
@@ -77,12 +81,11 @@ pub mod internals {
     pub use crate::entry::rules::{Rules, Scrubber};
     pub use crate::entry::tags::Tags;
     pub use crate::entry::{EntryContext, ObjectOrigin};
+    pub use crate::format::cloudtrail::read_records;
+    pub use crate::format::decode::{Encoding, decoded, sniff};
+    pub use crate::format::object_reader::{ObjectRead, read_object};
     pub use crate::json::{write_compact, write_str};
     pub use crate::json_validate::validate;
     pub use crate::sink::{BatchOut, EntrySink};
-    pub use crate::source::cloudtrail::read_records;
-    pub use crate::source::decode::{Encoding, decoded, sniff};
-    pub use crate::source::eventbridge::FindingEvent;
-    pub use crate::source::object_reader::{ObjectRead, read_object};
     pub use crate::timestamp::Clock;
 }

@@ -14,14 +14,15 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
+use crate::arrival::ObjectRef;
 use crate::backfill::manifest::{self, ManifestError};
 use crate::backfill::plan::{keep, leaf_folders, list_folder};
 use crate::backfill::{Checkpoint, CheckpointError, KeyFilter, PlanError, PlanRequest, PlanTotals};
 use crate::deadline::Deadline;
 use crate::intake::Intake;
 use crate::pipeline::{ForwardError, Forwarder, ObjectReport, ObjectSource, Outcome};
-use crate::source::{ObjectRef, ObjectStore};
 use crate::stats::Stats;
+use crate::store::ObjectStore;
 
 /// Objects read at once (each on a blocking thread, its bodies compressed and sent while it
 /// is read); a Ctrl-C waits for these.

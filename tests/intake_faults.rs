@@ -7,11 +7,12 @@ mod support;
 use std::time::{Duration, Instant};
 
 use security_log_forwarder::deadline::Deadline;
+use security_log_forwarder::format::ObjectKind;
 use security_log_forwarder::intake::HttpIntake;
 use security_log_forwarder::pipeline::{Forwarder, ObjectName, Outcome};
-use security_log_forwarder::source::S3Store;
-use security_log_forwarder::source::{ObjectBody, ObjectKind};
 use security_log_forwarder::stats::DropReason;
+use security_log_forwarder::store::ObjectBody;
+use security_log_forwarder::store::S3Store;
 use support::intake::{Duplicates, Step, TestIntake};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";

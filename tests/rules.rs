@@ -5,11 +5,12 @@
 mod support;
 
 use security_log_forwarder::deadline::Deadline;
+use security_log_forwarder::format::ObjectKind;
 use security_log_forwarder::intake::HttpIntake;
 use security_log_forwarder::pipeline::{Forwarder, ObjectReport};
-use security_log_forwarder::source::S3Store;
-use security_log_forwarder::source::{ObjectBody, ObjectKind};
 use security_log_forwarder::stats::DropReason;
+use security_log_forwarder::store::ObjectBody;
+use security_log_forwarder::store::S3Store;
 use support::intake::TestIntake;
 use support::s3_name;
 

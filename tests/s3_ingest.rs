@@ -6,7 +6,7 @@ mod support;
 use security_log_forwarder::deadline::Deadline;
 use security_log_forwarder::intake::HttpIntake;
 use security_log_forwarder::pipeline::{Forwarder, Outcome};
-use security_log_forwarder::source::S3Store;
+use security_log_forwarder::store::S3Store;
 use support::intake::TestIntake;
 use support::moto;
 

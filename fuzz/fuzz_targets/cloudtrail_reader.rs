@@ -13,7 +13,7 @@ use std::io::BufReader;
 
 use libfuzzer_sys::fuzz_target;
 use security_log_forwarder::internals::{EntrySink, Encoding, ObjectOrigin, read_records, sniff};
-use security_log_forwarder::source::ObjectKind;
+use security_log_forwarder::format::ObjectKind;
 
 fuzz_target!(|data: &[u8]| {
     if sniff(data) == Encoding::Plain {

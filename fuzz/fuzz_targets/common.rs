@@ -1,7 +1,7 @@
 //! Shared by the fuzz targets: an entry context and the checks every run must pass.
 
 use security_log_forwarder::internals::{Batch, Clock, EntryContext, EntrySink, ObjectOrigin, Rules, Tags, read_object};
-use security_log_forwarder::source::ObjectKind;
+use security_log_forwarder::format::ObjectKind;
 
 /// The entry context every target uses.
 pub fn context() -> EntryContext {

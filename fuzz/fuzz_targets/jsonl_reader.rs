@@ -10,7 +10,7 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use security_log_forwarder::internals::{Encoding, sniff};
-use security_log_forwarder::source::ObjectKind;
+use security_log_forwarder::format::ObjectKind;
 
 fuzz_target!(|data: &[u8]| {
     if sniff(data) == Encoding::Plain {

@@ -1,11 +1,14 @@
-# Sourced by scripts/test and scripts/soak: installs the S3 / Secrets Manager emulator (moto
-# server) into a virtualenv when missing, starts it on a free loopback port, stops it on exit,
+# Sourced by scripts/test and scripts/soak: installs the AWS emulator (moto server: S3, Secrets
+# Manager, SSM, KMS, SQS, CloudWatch Logs, EventBridge) into a virtualenv when missing or when
+# the pinned spec changed, starts it on a free loopback port, stops it on exit,
 # and points the AWS SDK environment at it.
 venv="${SLF_VENV:-$PWD/.venv}-moto"
-if [ ! -x "$venv/bin/moto_server" ]; then
-  echo "== installing the S3 / Secrets Manager emulator (moto) into $venv"
+moto_spec='moto[s3,secretsmanager,ssm,kms,sqs,logs,events,server]==5.2.5'
+if [ ! -x "$venv/bin/moto_server" ] || [ "$(cat "$venv/.spec" 2>/dev/null)" != "$moto_spec" ]; then
+  echo "== installing the AWS emulator ($moto_spec) into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'moto[s3,secretsmanager,server]==5.2.5'
+  "$venv/bin/pip" install -q "$moto_spec"
+  echo "$moto_spec" > "$venv/.spec"
 fi
 
 mkdir -p target

@@ -4,8 +4,8 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::source::ObjectRef;
-use crate::source::batch_operations::manifest_object;
+use crate::arrival::ObjectRef;
+use crate::arrival::batch_operations::manifest_object;
 
 /// What a key keeps unencoded: letters, digits, `-`, `_`, `.`, `~` and `/`.
 const KEY_ENCODING: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');

@@ -8,7 +8,8 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use time::OffsetDateTime;
 
 use super::window::{TimeWindow, key_time};
-use crate::source::{ObjectError, ObjectKind, ObjectStore};
+use crate::format::ObjectKind;
+use crate::store::{ObjectError, ObjectStore};
 
 /// Listings in flight at once.
 const LISTINGS_IN_FLIGHT: usize = 16;

@@ -2,7 +2,7 @@
 //! attributes first, then the record itself copied as raw JSON (never parsed into a tree
 //! and serialized again). Entries over the 1 MB limit are shrunk or dropped here.
 //!
-//! The layout of each kind is documented in the README ("Log entry layout").
+//! The layout of each kind is documented in docs/log-layout.md.
 
 pub(crate) mod cloudtrail;
 mod fields;

@@ -6,11 +6,11 @@
 
 use super::errors::{self, ForwardError};
 use super::{Forwarder, ObjectReport, Outcome};
+use crate::arrival::batch_operations::{self, BatchJob, ResultCode};
 use crate::deadline::Deadline;
 use crate::intake::Intake;
-use crate::source::ObjectStore;
-use crate::source::batch_operations::{self, BatchJob, ResultCode};
 use crate::stats::Stats;
+use crate::store::ObjectStore;
 
 impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     pub(super) async fn forward_batch_tasks(&self, job: BatchJob, deadline: Deadline) -> Outcome {

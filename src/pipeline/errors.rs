@@ -6,9 +6,9 @@ use std::fmt;
 
 use crate::alert::WebhookError;
 use crate::dispatch::DispatchError;
+use crate::format::decode::ReadError;
 use crate::intake::IntakeError;
-use crate::source::decode::ReadError;
-use crate::source::{ObjectChanged, ObjectError, ObjectErrorKind};
+use crate::store::{ObjectChanged, ObjectError, ObjectErrorKind};
 
 /// The class of a failure: the Lambda `errorType`, and the hint printed with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,7 @@ pub use report::{ObjectReport, Outcome};
 
 use self::delivery::Deliverer;
 use crate::alert::Alerts;
+use crate::arrival::eventbridge::{self, FindingEvent};
 use crate::compress::Compression;
 use crate::deadline::Deadline;
 use crate::dispatch::{Invocation, dispatch};
@@ -26,9 +27,8 @@ use crate::entry::{EntryContext, EntrySettings};
 use crate::intake::Intake;
 use crate::json::lenient_str;
 use crate::sink::EntrySink;
-use crate::source::ObjectStore;
-use crate::source::eventbridge::{self, FindingEvent};
 use crate::stats::Stats;
+use crate::store::ObjectStore;
 use crate::timestamp::Clock;
 
 /// What the pipeline is configured with.

@@ -8,13 +8,15 @@ use tokio::task::JoinSet;
 use super::Forwarder;
 use super::errors::{ForwardError, ObjectName};
 use super::report::ObjectReport;
+use crate::arrival::ObjectRef;
 use crate::deadline::Deadline;
 use crate::entry::{EntryContext, ObjectOrigin};
+use crate::format::ObjectKind;
+use crate::format::decode::ReadError;
+use crate::format::object_reader::{ObjectRead, read_object};
 use crate::intake::Intake;
 use crate::sink::SinkError;
-use crate::source::decode::ReadError;
-use crate::source::object_reader::{ObjectRead, read_object};
-use crate::source::{ObjectBody, ObjectError, ObjectErrorKind, ObjectKind, ObjectRef, ObjectStore};
+use crate::store::{ObjectBody, ObjectError, ObjectErrorKind, ObjectStore};
 
 /// Objects of one invocation read at the same time.
 const OBJECT_PARALLELISM: usize = 2;

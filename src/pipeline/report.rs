@@ -1,7 +1,7 @@
 //! What an invocation and each of its objects come to: counters and the first failure.
 
 use super::errors::{ForwardError, ObjectName};
-use crate::source::ObjectKind;
+use crate::format::ObjectKind;
 use crate::stats::Stats;
 
 /// The result of one invocation.

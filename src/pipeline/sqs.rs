@@ -9,8 +9,8 @@ use super::{Forwarder, ObjectSource, Outcome};
 use crate::deadline::Deadline;
 use crate::dispatch::{DispatchError, SqsMessage};
 use crate::intake::Intake;
-use crate::source::ObjectStore;
 use crate::stats::Stats;
+use crate::store::ObjectStore;
 
 impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     pub(super) async fn forward_sqs(&self, messages: Vec<SqsMessage>, deadline: Deadline) -> Outcome {
@@ -64,7 +64,7 @@ fn batch_response(messages: &[SqsMessage], failed: &[bool]) -> serde_json::Value
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::s3_notification::NotificationError;
+    use crate::arrival::s3_notification::NotificationError;
 
     #[test]
     fn only_failed_messages_are_listed() {

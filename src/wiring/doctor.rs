@@ -12,9 +12,10 @@ use super::{Buckets, bucket_name, function_arn, objects};
 use crate::api_key::{ApiKey, ApiKeySource};
 use crate::aws_sdk::SharedSdkConfig;
 use crate::config::{Config, ConfigError};
+use crate::format::ObjectKind;
 use crate::intake::check::{KeyVerdict, host_of, reach_intake, validate_key};
-use crate::source::s3_store::ObjectErrorKind;
-use crate::source::{ObjectKind, S3Store};
+use crate::store::S3Store;
+use crate::store::s3_store::ObjectErrorKind;
 
 /// Bytes read from the start of each newest object.
 const HEAD_BYTES: u64 = 1024;
@@ -51,7 +52,7 @@ impl Report {
 /// The report when the configuration does not load: one ✗ naming the variable.
 pub fn doctor_without_config(err: &ConfigError) -> ExitCode {
     let mut report = Report::default();
-    report.fail("configuration", err, format_args!("correct {} (see Configuration in the README)", err.var));
+    report.fail("configuration", err, format_args!("correct {} (see docs/configuration.md)", err.var));
     report.exit()
 }
 

@@ -3,8 +3,8 @@
 //! the `YYYY/MM/DD` folders above that key are walked down to the latest day, whose objects
 //! are listed for the newest.
 
-use crate::source::ObjectKind;
-use crate::source::s3_store::{ListedObject, ObjectError, S3Store};
+use crate::format::ObjectKind;
+use crate::store::s3_store::{ListedObject, ObjectError, S3Store};
 
 /// Pages (of up to 1000 keys) read at most by one listing.
 const MAX_PAGES: usize = 3;

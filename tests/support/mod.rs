@@ -21,7 +21,7 @@ use security_log_forwarder::api_key::ApiKey;
 use security_log_forwarder::config::Config;
 use security_log_forwarder::intake::HttpIntake;
 use security_log_forwarder::pipeline::{Forwarder, ObjectName};
-use security_log_forwarder::source::S3Store;
+use security_log_forwarder::store::S3Store;
 
 /// The configuration from `DD_API_KEY=key`, `DD_URL=url` and `vars` (which win).
 pub fn config(url: &str, key: &str, vars: &[(&str, &str)]) -> Config {

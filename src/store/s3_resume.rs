@@ -13,7 +13,6 @@ use std::time::Duration;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use tokio_util::io::SyncIoBridge;
 
-use super::decode::ConnectionLost;
 use crate::deadline::Deadline;
 
 /// Resumptions allowed per object.
@@ -21,6 +20,11 @@ const MAX_RESUMES: u32 = 3;
 
 /// First wait before resuming; doubles each time.
 const FIRST_WAIT: Duration = Duration::from_millis(200);
+
+/// The connection to the object's store was lost and could not be resumed.
+#[derive(Debug, thiserror::Error)]
+#[error("the connection to S3 broke and could not be resumed")]
+pub struct ConnectionLost(#[source] pub(crate) io::Error);
 
 /// The object was replaced while it was being read: the rest of it would not match.
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,7 @@ use std::io::{self, BufRead, BufReader, Cursor, Read};
 
 use super::gunzip;
 use crate::sink::SinkError;
+use crate::store::{ConnectionLost, ObjectChanged};
 
 /// Read buffer size, for the raw bytes and for the decoded stream.
 const READ_BUFFER: usize = 256 * 1024;
@@ -26,11 +27,6 @@ pub(crate) struct TooLarge {
     /// The cap, in MiB.
     pub(crate) max_mib: u64,
 }
-
-/// The connection to the object's store was lost and could not be resumed.
-#[derive(Debug, thiserror::Error)]
-#[error("the connection to S3 broke and could not be resumed")]
-pub(crate) struct ConnectionLost(#[source] pub(crate) io::Error);
 
 /// Why an object could not be read to the end.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +58,7 @@ impl ReadError {
             Self::Sink(_) => false,
             Self::Io(err) => {
                 let typed = err.get_ref().is_some_and(|inner| {
-                    inner.is::<ConnectionLost>() || inner.is::<TooLarge>() || inner.is::<super::ObjectChanged>()
+                    inner.is::<ConnectionLost>() || inner.is::<TooLarge>() || inner.is::<ObjectChanged>()
                 });
                 !typed && matches!(err.kind(), io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof)
             }

@@ -1,0 +1,10 @@
+//! How an event arrived: the shapes Lambda hands us (an EventBridge finding event, S3
+//! notifications in every wrapping, S3 Batch Operations tasks), parsed into what the
+//! pipeline needs. What the bytes of an object are is `format`'s question.
+
+pub mod batch_operations;
+pub(crate) mod envelope;
+pub(crate) mod eventbridge;
+pub mod s3_notification;
+
+pub use s3_notification::ObjectRef;

@@ -1,0 +1,12 @@
+//! What format an object is in: its kind from the key, decoding (gzip/zstd sniffing, the
+//! size cap) and the record reader for each kind (CloudTrail files, JSON Lines, plain lines).
+
+pub(crate) mod cloudtrail;
+pub(crate) mod decode;
+mod gunzip;
+pub(crate) mod lines;
+pub mod object_kind;
+pub(crate) mod object_reader;
+mod scan;
+
+pub use object_kind::ObjectKind;
