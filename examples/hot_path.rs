@@ -23,8 +23,8 @@ use std::time::Instant;
 
 use security_log_forwarder::format::ObjectKind;
 use security_log_forwarder::internals::{
-    Batch, BatchOut, Clock, EntryContext, EntrySink, ObjectOrigin, RecordSummary, RecordWriter, Rules, Tags,
-    read_object, validate,
+    Batch, BatchOut, Clock, EntryContext, EntrySink, ObjectOrigin, Provenance, RecordSummary, RecordWriter, Rules,
+    Tags, read_object, validate,
 };
 use serde_json::value::RawValue;
 
@@ -101,6 +101,7 @@ fn run(path: &str, only: Option<String>) -> Result<(), Box<dyn std::error::Error
         clock: Clock::now(),
         rules: Rules::default(),
         standard_attributes: false,
+        provenance: Provenance::None,
     };
     let per_gb = |seconds: f64| seconds / bytes as f64 * 1e9;
     let stage = |name: &str, f: &mut dyn FnMut() -> usize| {
@@ -135,7 +136,7 @@ fn run(path: &str, only: Option<String>) -> Result<(), Box<dyn std::error::Error
     stage("summary", &mut || records.iter().filter(|r| RecordSummary::parse(r).is_ok()).count());
     let summaries: Vec<RecordSummary> = records.iter().filter_map(|r| RecordSummary::parse(r).ok()).collect();
     let mut entry = Vec::with_capacity(1 << 20);
-    let writer = RecordWriter::new(&ctx, ORIGIN);
+    let writer = RecordWriter::for_object(&ctx, ORIGIN);
     stage("write_entry", &mut || {
         let mut total = 0;
         for (summary, record) in summaries.iter().zip(&records) {

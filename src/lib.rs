@@ -78,11 +78,13 @@ pub mod internals {
     pub use crate::dispatch::{Invocation, dispatch};
     pub use crate::entry::cloudtrail::{RecordSummary, RecordWriter};
     pub use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
+    pub use crate::entry::provenance::Provenance;
     pub use crate::entry::rules::{Rules, Scrubber};
     pub use crate::entry::tags::Tags;
-    pub use crate::entry::{EntryContext, ObjectOrigin};
+    pub use crate::entry::{EntryContext, ObjectAttrs, ObjectOrigin};
     pub use crate::format::cloudtrail::read_records;
     pub use crate::format::decode::{Encoding, decoded, sniff};
+    pub use crate::format::object_reader::ObjectScope;
     pub use crate::format::object_reader::{ObjectRead, read_object};
     pub use crate::json::{write_compact, write_str};
     pub use crate::json_validate::validate;

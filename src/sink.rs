@@ -6,7 +6,7 @@
 
 use crate::batch::{Batch, BatchBuilder, BodyPool};
 use crate::entry::rules::Rules;
-use crate::entry::{self, EntryContext, Fit, ObjectOrigin, plain};
+use crate::entry::{self, Fit, ObjectAttrs, plain};
 use crate::stats::{DropReason, Stats};
 
 /// Where sealed bodies go.
@@ -79,10 +79,10 @@ impl<O: BatchOut> EntrySink<O> {
         if build(&mut self.entry) {
             self.stats.clamped_dates += 1;
         }
-        if let Some(scrubber) = &rules.scrubber {
-            if scrubber.scrub_entry(&self.entry, &mut self.scrubbed) {
-                std::mem::swap(&mut self.entry, &mut self.scrubbed);
-            }
+        if let Some(scrubber) = &rules.scrubber
+            && scrubber.scrub_entry(&self.entry, &mut self.scrubbed)
+        {
+            std::mem::swap(&mut self.entry, &mut self.scrubbed);
         }
         if entry::fit_entry(&mut self.entry, &mut self.stats) == Fit::TooLarge {
             return Ok(());
@@ -96,17 +96,12 @@ impl<O: BatchOut> EntrySink<O> {
     }
 
     /// One record read that is not what its object should hold (not valid JSON, not an
-    /// object): sent as the plain `message` of a log of `source`, and counted as invalid.
-    pub(crate) fn commit_invalid(
-        &mut self,
-        ctx: &EntryContext,
-        source: &str,
-        origin: Option<ObjectOrigin<'_>>,
-        text: &[u8],
-    ) -> Result<(), SinkError> {
+    /// object): sent as the plain `message` of a log with the object's attributes, and
+    /// counted as invalid.
+    pub(crate) fn commit_invalid(&mut self, rules: &Rules, attrs: &ObjectAttrs, text: &[u8]) -> Result<(), SinkError> {
         self.stats.invalid_json += 1;
-        self.commit(&ctx.rules, text, |out| {
-            plain::write_message(out, ctx, source, origin, text);
+        self.commit(rules, text, |out| {
+            plain::write_message(out, attrs, text);
             false
         })
     }
@@ -163,7 +158,8 @@ mod tests {
         let ctx = context();
         let mut sink = EntrySink::new(Refusing(1));
         sink.drop_record(DropReason::BelowMinSeverity);
-        sink.commit_invalid(&ctx, "cloudtrail", None, b"not json").unwrap();
+        let attrs = crate::entry::ObjectAttrs::new(&ctx, "cloudtrail", "cloudtrail", None);
+        sink.commit_invalid(&ctx.rules, &attrs, b"not json").unwrap();
         for _ in 0..1000 {
             sink.commit(&ctx.rules, b"", |out| {
                 out.extend_from_slice(br#"{"a":1}"#);

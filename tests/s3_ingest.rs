@@ -18,7 +18,11 @@ fn forwarder(intake: &TestIntake) -> Forwarder<HttpIntake, S3Store> {
 }
 
 async fn handle(intake: &TestIntake, event: &[u8]) -> Outcome {
-    let outcome = forwarder(intake).handle(event, Deadline::none()).await;
+    handle_with(intake, event, &[]).await
+}
+
+async fn handle_with(intake: &TestIntake, event: &[u8], vars: &[(&str, &str)]) -> Outcome {
+    let outcome = support::forwarder(&intake.url(), KEY, vars).handle(event, Deadline::none()).await;
     assert!(outcome.stats.balanced(), "unbalanced: {}", outcome.stats);
     assert!(intake.requests().iter().all(|r| r.oversized_entries == 0 && r.stale_timestamps == 0));
     outcome
@@ -79,6 +83,10 @@ async fn cloudtrail_and_export_entries() {
     assert_eq!(e["eventName"], "GetObject");
     assert!(e.get("evt").is_none() && e.get("timestamp").is_none(), "Datadog derives them: {e}");
     assert_eq!(e["userIdentity"]["userName"], "alice");
+    assert!(e.get("aws").is_none() && e.get("s3ref").is_none(), "no provenance by default: {e}");
+    let intake = TestIntake::start(KEY).await;
+    handle_with(&intake, &s3_event("slf-cloudtrail", TRAIL_KEY), &[("DD_PROVENANCE", "s3")]).await;
+    let e = &intake.accepted_entries()[0];
     assert_eq!(e["aws"]["s3"]["bucket"], "slf-cloudtrail");
     assert_eq!(e["aws"]["s3"]["key"], TRAIL_KEY);
 
@@ -90,6 +98,10 @@ async fn cloudtrail_and_export_entries() {
     assert_eq!(e["detail"]["id"], "f0");
     assert_eq!(e["status"], "info");
     assert_eq!(e["host"], "i-0000000000000000");
+    let intake = TestIntake::start(KEY).await;
+    handle_with(&intake, &s3_event("slf-guardduty-export", EXPORT_KEY), &[("DD_PROVENANCE", "ref")]).await;
+    let e = &intake.accepted_entries()[0];
+    assert_eq!(e["s3ref"].as_str().map(str::len), Some(12), "{e}");
 }
 
 /// Form-encodes a key the way S3 notifications do.
@@ -113,7 +125,7 @@ async fn keys_with_special_characters() {
     }
     for key in keys {
         let intake = TestIntake::start(KEY).await;
-        let outcome = handle(&intake, &s3_event("slf-keys", &form_encode(key))).await;
+        let outcome = handle_with(&intake, &s3_event("slf-keys", &form_encode(key)), &[("DD_PROVENANCE", "s3")]).await;
         assert!(outcome.error.is_none(), "{key}: {:?}", outcome.error);
         assert_eq!(intake.accepted_entries()[0]["message"], format!("line of {key}"), "{key}");
         assert_eq!(intake.accepted_entries()[0]["aws"]["s3"]["key"], key);

@@ -12,7 +12,7 @@ mod common;
 use std::io::BufReader;
 
 use libfuzzer_sys::fuzz_target;
-use security_log_forwarder::internals::{EntrySink, Encoding, ObjectOrigin, read_records, sniff};
+use security_log_forwarder::internals::{EntrySink, Encoding, ObjectAttrs, ObjectOrigin, ObjectScope, read_records, sniff};
 use security_log_forwarder::format::ObjectKind;
 
 fuzz_target!(|data: &[u8]| {
@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
         let in_place = common::read(data, ObjectKind::CloudTrail);
         let mut sink = EntrySink::new(Vec::new());
         let origin = ObjectOrigin { bucket: "b", key: "k" };
-        let _ = read_records(BufReader::with_capacity(3, data), &common::context(), origin, &mut sink);
+        let ctx = common::context();
+        let attrs = ObjectAttrs::new(&ctx, "cloudtrail", "cloudtrail", Some(origin));
+        let _ = read_records(BufReader::with_capacity(3, data), &ObjectScope { ctx: &ctx, origin, attrs }, &mut sink);
         assert_eq!(in_place, common::check(sink), "in-place and copied records differ");
     }
 });

@@ -1,6 +1,6 @@
 //! Shared by the fuzz targets: an entry context and the checks every run must pass.
 
-use security_log_forwarder::internals::{Batch, Clock, EntryContext, EntrySink, ObjectOrigin, Rules, Tags, read_object};
+use security_log_forwarder::internals::{Batch, Clock, EntryContext, EntrySink, ObjectOrigin, Provenance, Rules, Tags, read_object};
 use security_log_forwarder::format::ObjectKind;
 
 /// The entry context every target uses.
@@ -12,6 +12,7 @@ pub fn context() -> EntryContext {
         clock: Clock::at(time::macros::datetime!(2026-11-24 12:00 UTC)),
         rules: Rules::default(),
         standard_attributes: false,
+        provenance: Provenance::Ref,
     }
 }
 

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(record) = RecordSummary::parse(&compact) {
-        RecordWriter::new(&ctx, ObjectOrigin { bucket: "b", key: "k" }).write(&mut out, &ctx, &record, &compact);
+        RecordWriter::for_object(&ctx, ObjectOrigin { bucket: "b", key: "k" }).write(&mut out, &ctx, &record, &compact);
         valid(&out);
         if scrubber.scrub_entry(&out, &mut scrubbed) {
             valid(&scrubbed);

@@ -1,8 +1,8 @@
 //! GuardDuty findings delivered by an EventBridge rule: one finding per event.
 
 use super::envelope::Envelope;
-use crate::entry::EntryContext;
 use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
+use crate::entry::{EntryContext, ObjectAttrs};
 use crate::json::{self, lenient_str};
 use crate::sink::{BatchOut, EntrySink, SinkError};
 
@@ -26,7 +26,8 @@ pub(crate) fn forward_finding<O: BatchOut>(
     // serde_json does not check the UTF-8 of members it skips: the whole event is copied
     // into the entry, so it must be valid, and its envelope readable.
     if event.envelope.partial || std::str::from_utf8(&compact).is_err() {
-        return sink.commit_invalid(ctx, "guardduty", None, &compact);
+        let attrs = ObjectAttrs::new(ctx, "guardduty", "guardduty", None);
+        return sink.commit_invalid(&ctx.rules, &attrs, &compact);
     }
     let envelope = &event.envelope;
     let detail = envelope.detail.map(|d| d.get().as_bytes()).unwrap_or(b"{}");
@@ -38,7 +39,12 @@ pub(crate) fn forward_finding<O: BatchOut>(
     let account = lenient_str(envelope.account);
     let region = lenient_str(envelope.region);
     let time = lenient_str(envelope.time);
-    let fallback = EnvelopeFallback { account: account.as_deref(), region: region.as_deref(), time: time.as_deref() };
+    let fallback = EnvelopeFallback {
+        account: account.as_deref(),
+        region: region.as_deref(),
+        time: time.as_deref(),
+        origin: None,
+    };
     let mut compact_detail = Vec::new();
     let match_text = match summary.title.as_deref() {
         Some(title) => title.as_bytes(),

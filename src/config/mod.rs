@@ -15,6 +15,7 @@ use crate::alert::SlackSettings;
 use crate::api_key::ApiKeySource;
 use crate::compress::{Codec, Compression};
 use crate::entry::EntrySettings;
+use crate::entry::provenance::Provenance;
 use crate::entry::rules::{Rules, Scrubber};
 use crate::entry::tags::Tags;
 use crate::intake::HttpSettings;
@@ -179,6 +180,12 @@ impl Config {
             value => parse_bool("DD_STANDARD_ATTRIBUTES", value)?,
         };
 
+        let provenance = match get("DD_PROVENANCE") {
+            None => Provenance::default(),
+            Some(text) => Provenance::parse(&text)
+                .ok_or_else(|| invalid("DD_PROVENANCE", format!("`{text}` is not none, ref or s3")))?,
+        };
+
         let max_object_mb = match get("DD_MAX_OBJECT_SIZE_MB") {
             None => 20 * 1024,
             Some(text) => parse_in_range("DD_MAX_OBJECT_SIZE_MB", &text, 1, 1 << 30)?,
@@ -198,7 +205,7 @@ impl Config {
                 fail_on_rejected: parse_bool("DD_FAIL_ON_REJECTED", get("DD_FAIL_ON_REJECTED"))?,
             },
             forwarder: ForwarderSettings {
-                entries: EntrySettings { tags, source_override, rules, standard_attributes },
+                entries: EntrySettings { tags, source_override, rules, standard_attributes, provenance },
                 compression: Compression { codec, level },
                 max_concurrency: max_concurrency as usize,
                 max_object_bytes: max_object_mb * 1024 * 1024,
@@ -317,6 +324,7 @@ pub(super) mod tests {
             ("REDACT_IP", "yes"),
             ("GUARDDUTY_SKIP_ARCHIVED", "1"),
             ("DD_STANDARD_ATTRIBUTES", "yes"),
+            ("DD_PROVENANCE", "bucket"),
             ("DD_API_KEY", "abc\ndef"),
             ("DD_API_KEY", "clé-secrète"),
         ] {

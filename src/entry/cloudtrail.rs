@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use super::fields::{Fields, members, text};
-use super::{EntryContext, ObjectOrigin, append_members, write_origin};
+use super::{EntryContext, ObjectAttrs, ObjectOrigin, append_members};
 use crate::json;
 use crate::json_validate;
 
@@ -186,24 +186,24 @@ fn is_instance_id(session: &str) -> bool {
 /// shares (source, service, tags, provenance) are rendered once, so each record costs a copy.
 #[derive(Debug)]
 pub struct RecordWriter {
-    prefix: Vec<u8>,
+    attrs: ObjectAttrs,
 }
 
 impl RecordWriter {
-    /// The writer for records of the object at `origin`.
-    pub fn new(ctx: &EntryContext, origin: ObjectOrigin<'_>) -> Self {
-        let mut prefix = Vec::with_capacity(256);
-        ctx.begin(&mut prefix, "cloudtrail", "cloudtrail");
-        ctx.write_tags(&mut prefix, &[]);
-        write_origin(&mut prefix, origin);
-        Self { prefix }
+    /// The writer for records of the object at `origin`, with the object's shared attributes.
+    pub fn new(attrs: ObjectAttrs) -> Self {
+        Self { attrs }
+    }
+
+    /// The writer for records of the object at `origin`, as `cloudtrail` logs.
+    pub fn for_object(ctx: &EntryContext, origin: ObjectOrigin<'_>) -> Self {
+        Self::new(ObjectAttrs::new(ctx, "cloudtrail", "cloudtrail", Some(origin)))
     }
 
     /// Writes the entry for one record (`record` must be a compact JSON object); returns
     /// true when its date was clamped.
     pub fn write(&self, out: &mut Vec<u8>, ctx: &EntryContext, summary: &RecordSummary<'_>, record: &[u8]) -> bool {
-        out.clear();
-        out.extend_from_slice(&self.prefix);
+        self.attrs.start(out);
         if let Some(host) = summary.instance_id() {
             out.extend_from_slice(b",\"host\":");
             json::write_str(out, &host);
@@ -260,7 +260,7 @@ mod tests {
         let summary = RecordSummary::parse(record.as_bytes()).unwrap();
         let mut out = Vec::new();
         let ctx = EntryContext { standard_attributes, ..context() };
-        RecordWriter::new(&ctx, ORIGIN).write(&mut out, &ctx, &summary, record.as_bytes());
+        RecordWriter::for_object(&ctx, ORIGIN).write(&mut out, &ctx, &summary, record.as_bytes());
         (String::from_utf8(out.clone()).unwrap(), parse(&out))
     }
 
@@ -273,11 +273,12 @@ mod tests {
         assert_eq!(
             text,
             format!(
-                r#"{{"ddsource":"cloudtrail","service":"cloudtrail","ddtags":"env:test","aws":{{"s3":{{"bucket":"trail-bucket","key":"AWSLogs/x.json.gz"}}}},"host":"i-0123456789abcdef0",{record}"#
+                r#"{{"ddsource":"cloudtrail","service":"cloudtrail","ddtags":"env:test","host":"i-0123456789abcdef0",{record}"#
             )
         );
-        // No copy of what the record says: eventTime is the date, eventName the event name.
-        for derived in ["timestamp", "evt", "usr", "network"] {
+        // No copy of what the record says: eventTime is the date, eventName the event name;
+        // no provenance by default.
+        for derived in ["timestamp", "evt", "usr", "network", "aws"] {
             assert!(v.get(derived).is_none(), "{derived}");
         }
     }

@@ -244,6 +244,8 @@ pub struct EnvelopeFallback<'a> {
     pub region: Option<&'a str>,
     /// Envelope `time`.
     pub time: Option<&'a str>,
+    /// The S3 object an export line came from (its provenance).
+    pub origin: Option<super::ObjectOrigin<'a>>,
 }
 
 /// How the finding is carried in the entry.
@@ -277,6 +279,7 @@ pub fn write_finding(
             ("sample", if finding.sample { "true" } else { "" }),
         ],
     );
+    ctx.provenance.write(out, fallback.origin);
     if let Some(host) = &finding.instance_id {
         out.extend_from_slice(b",\"host\":");
         json::write_str(out, host);

@@ -8,6 +8,7 @@ pub(crate) mod cloudtrail;
 mod fields;
 pub(crate) mod finding;
 pub(crate) mod plain;
+pub(crate) mod provenance;
 pub(crate) mod rules;
 mod shrink;
 pub(crate) mod tags;
@@ -29,6 +30,8 @@ pub struct EntrySettings {
     /// `DD_STANDARD_ATTRIBUTES`: also write the standard attributes (`evt.*`, `usr.*`,
     /// `network.client.ip`) that Datadog's CloudTrail pipeline derives itself.
     pub standard_attributes: bool,
+    /// `DD_PROVENANCE`: what each log says about the object it came from.
+    pub provenance: provenance::Provenance,
 }
 
 /// What every entry builder needs: the settings and the clock.
@@ -44,6 +47,8 @@ pub struct EntryContext {
     pub rules: rules::Rules,
     /// Whether to write the standard attributes Datadog's integration pipelines derive.
     pub standard_attributes: bool,
+    /// What each log says about the object it came from.
+    pub provenance: provenance::Provenance,
 }
 
 impl EntryContext {
@@ -55,17 +60,42 @@ impl EntryContext {
             clock,
             rules: settings.rules.clone(),
             standard_attributes: settings.standard_attributes,
+            provenance: settings.provenance,
         }
     }
 }
 
-/// The S3 object a record came from (added as `aws.s3.bucket` / `aws.s3.key`).
+/// The S3 object a record came from (its provenance: see [`provenance`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ObjectOrigin<'a> {
     /// Bucket name.
     pub bucket: &'a str,
     /// Object key (decoded).
     pub key: &'a str,
+}
+
+/// What every log of one object (or one event) shares, rendered once:
+/// `{"ddsource":…,"service":…`, `DD_TAGS` and the provenance the settings ask for.
+#[derive(Debug, Clone)]
+pub struct ObjectAttrs {
+    prefix: Vec<u8>,
+}
+
+impl ObjectAttrs {
+    /// The shared attributes of logs of `ddsource` / `service` from `origin` (if any).
+    pub fn new(ctx: &EntryContext, ddsource: &str, service: &str, origin: Option<ObjectOrigin<'_>>) -> Self {
+        let mut prefix = Vec::with_capacity(128);
+        ctx.begin(&mut prefix, ddsource, service);
+        ctx.write_tags(&mut prefix, &[]);
+        ctx.provenance.write(&mut prefix, origin);
+        Self { prefix }
+    }
+
+    /// Starts an entry in a cleared `out`: the shared attributes, without the closing brace.
+    pub(crate) fn start(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(&self.prefix);
+    }
 }
 
 impl EntryContext {
@@ -135,15 +165,6 @@ impl EntryContext {
     }
 }
 
-/// Writes `,"aws":{"s3":{"bucket":…,"key":…}}`.
-fn write_origin(out: &mut Vec<u8>, origin: ObjectOrigin<'_>) {
-    out.extend_from_slice(b",\"aws\":{\"s3\":{\"bucket\":");
-    json::write_str(out, origin.bucket);
-    out.extend_from_slice(b",\"key\":");
-    json::write_str(out, origin.key);
-    out.extend_from_slice(b"}}");
-}
-
 /// Writes `,"network":{"client":{"ip":…}}`.
 fn write_client_ip(out: &mut Vec<u8>, ip: &str) {
     out.extend_from_slice(b",\"network\":{\"client\":{\"ip\":");
@@ -205,6 +226,7 @@ pub(crate) mod test_support {
             clock: Clock::at(datetime!(2026-11-24 12:00 UTC)),
             rules: rules::Rules::default(),
             standard_attributes: false,
+            provenance: provenance::Provenance::None,
         }
     }
 

@@ -1,22 +1,12 @@
-//! Plain entries: a line of an object that is not CloudTrail or a GuardDuty export, or a
+//! Plain entries: a line of a text object (sent raw, for Datadog's grok pipelines), or a
 //! record that is not valid JSON, sent as the `message` of a log.
 
-use super::{EntryContext, ObjectOrigin, write_origin};
+use super::ObjectAttrs;
 use crate::json;
 
 /// Writes an entry whose `message` is `text` (invalid UTF-8 is replaced).
-pub(crate) fn write_message(
-    out: &mut Vec<u8>,
-    ctx: &EntryContext,
-    source: &str,
-    origin: Option<ObjectOrigin<'_>>,
-    text: &[u8],
-) {
-    ctx.begin(out, source, source);
-    ctx.write_tags(out, &[]);
-    if let Some(origin) = origin {
-        write_origin(out, origin);
-    }
+pub(crate) fn write_message(out: &mut Vec<u8>, attrs: &ObjectAttrs, text: &[u8]) {
+    attrs.start(out);
     out.extend_from_slice(b",\"message\":");
     json::write_str(out, &String::from_utf8_lossy(text));
     out.push(b'}');
@@ -25,16 +15,22 @@ pub(crate) fn write_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::provenance::Provenance;
     use crate::entry::test_support::{context, parse};
+    use crate::entry::{EntryContext, ObjectOrigin};
 
     #[test]
     fn message_entry() {
         let mut out = Vec::new();
-        let origin = ObjectOrigin { bucket: "b", key: "k.log" };
-        write_message(&mut out, &context(), "s3", Some(origin), b"GET /index.html 200 \"quoted\" \xff");
+        let origin = Some(ObjectOrigin { bucket: "b", key: "k.log" });
+        let attrs = ObjectAttrs::new(&context(), "elb", "elb", origin);
+        write_message(&mut out, &attrs, b"GET /index.html 200 \"quoted\" \xff");
         let v = parse(&out);
-        assert_eq!(v["ddsource"], "s3");
+        assert_eq!(v["ddsource"], "elb");
         assert_eq!(v["message"], "GET /index.html 200 \"quoted\" \u{fffd}");
-        assert_eq!(v["aws"]["s3"]["key"], "k.log");
+        assert!(v.get("aws").is_none(), "no provenance by default");
+        let ctx = EntryContext { provenance: Provenance::S3, ..context() };
+        write_message(&mut out, &ObjectAttrs::new(&ctx, "s3", "s3", origin), b"x");
+        assert_eq!(parse(&out)["aws"]["s3"]["key"], "k.log");
     }
 }

@@ -4,9 +4,10 @@
 use std::io::{self, BufRead};
 
 use super::decode::ReadError;
+use super::object_reader::ObjectScope;
 use super::scan::{Scanner, malformed};
+use crate::entry::EntryContext;
 use crate::entry::cloudtrail::{RecordSummary, RecordWriter};
-use crate::entry::{EntryContext, ObjectOrigin};
 use crate::json_validate;
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink};
@@ -15,8 +16,7 @@ use crate::stats::DropReason;
 /// Reads every record of a CloudTrail file into `sink`.
 pub fn read_records<R: BufRead, O: BatchOut>(
     reader: R,
-    ctx: &EntryContext,
-    origin: ObjectOrigin<'_>,
+    scope: &ObjectScope<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
     let mut scanner = Scanner::new(reader);
@@ -41,7 +41,7 @@ pub fn read_records<R: BufRead, O: BatchOut>(
                 return Err(ReadError::Format("\"Records\" is not an array".into()));
             }
             scanner.bump();
-            read_array(&mut scanner, &mut record, ctx, origin, sink)?;
+            read_array(&mut scanner, &mut record, scope, sink)?;
         } else {
             scanner.read_value(&mut record, 0)?;
         }
@@ -65,19 +65,19 @@ pub fn read_records<R: BufRead, O: BatchOut>(
 fn read_array<R: BufRead, O: BatchOut>(
     scanner: &mut Scanner<R>,
     record: &mut Vec<u8>,
-    ctx: &EntryContext,
-    origin: ObjectOrigin<'_>,
+    scope: &ObjectScope<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
     if scanner.peek()? == Some(b']') {
         scanner.bump();
         return Ok(());
     }
-    let writer = RecordWriter::new(ctx, origin);
+    let (ctx, origin) = (scope.ctx, scope.origin);
+    let writer = RecordWriter::new(scope.attrs.clone());
     loop {
         if !forward_in_place(scanner, &writer, ctx, sink)? {
             if scanner.read_value(record, MAX_RECORD_BYTES)? {
-                forward_record(record, &writer, ctx, origin, sink)?;
+                forward_record(record, &writer, scope, sink)?;
             } else {
                 sink.drop_record(DropReason::RecordTooLarge);
                 tracing::warn!(
@@ -123,10 +123,10 @@ fn forward_in_place<R: BufRead, O: BatchOut>(
 fn forward_record<O: BatchOut>(
     record: &[u8],
     writer: &RecordWriter,
-    ctx: &EntryContext,
-    origin: ObjectOrigin<'_>,
+    scope: &ObjectScope<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
+    let (ctx, origin) = (scope.ctx, scope.origin);
     // The record is copied into the entry as is: the summary only parses when the record is
     // a valid JSON object.
     match RecordSummary::parse(record) {
@@ -136,7 +136,7 @@ fn forward_record<O: BatchOut>(
             sink.drop_record(DropReason::NotARecord);
             tracing::warn!(bucket = origin.bucket, key = origin.key, "skipped a Records element that is not an object");
         }
-        Err(_) => sink.commit_invalid(ctx, "cloudtrail", Some(origin), record)?,
+        Err(_) => sink.commit_invalid(&ctx.rules, &scope.attrs, record)?,
     }
     Ok(())
 }
@@ -145,12 +145,16 @@ fn forward_record<O: BatchOut>(
 mod tests {
     use super::*;
     use crate::entry::test_support::context;
+    use crate::entry::{ObjectAttrs, ObjectOrigin};
 
     /// Reads `file` with a buffer of `capacity` bytes; returns the bodies and the counters.
     fn read(file: &[u8], capacity: usize) -> (Vec<u8>, crate::stats::Stats) {
         let mut sink = EntrySink::new(Vec::new());
         let reader = io::BufReader::with_capacity(capacity, file);
-        read_records(reader, &context(), ObjectOrigin { bucket: "b", key: "k" }, &mut sink).unwrap();
+        let ctx = context();
+        let origin = ObjectOrigin { bucket: "b", key: "k" };
+        let attrs = ObjectAttrs::new(&ctx, "cloudtrail", "cloudtrail", Some(origin));
+        read_records(reader, &ObjectScope { ctx: &ctx, origin, attrs }, &mut sink).unwrap();
         let (stats, batches, finished) = sink.finish();
         finished.unwrap();
         (batches.iter().flat_map(|b| b.raw_body().unwrap()).collect(), stats)

@@ -5,8 +5,9 @@
 use std::io::BufRead;
 
 use super::decode::ReadError;
+use super::object_reader::ObjectScope;
 use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
-use crate::entry::{EntryContext, ObjectOrigin, plain};
+use crate::entry::plain;
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink, SinkError};
 use crate::stats::DropReason;
@@ -24,11 +25,10 @@ pub(crate) enum LineFormat {
 pub(crate) fn read_lines<R: BufRead, O: BatchOut>(
     mut reader: R,
     format: LineFormat,
-    plain_source: &str,
-    ctx: &EntryContext,
-    origin: ObjectOrigin<'_>,
+    scope: &ObjectScope<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
+    let origin = scope.origin;
     let mut line = Vec::new();
     loop {
         let (fits, more) = read_capped_line(&mut reader, &mut line, MAX_RECORD_BYTES)?;
@@ -45,9 +45,9 @@ pub(crate) fn read_lines<R: BufRead, O: BatchOut>(
             continue;
         }
         match format {
-            LineFormat::Findings => forward_finding(text, ctx, origin, sink)?,
-            LineFormat::Plain => sink.commit(&ctx.rules, text, |out| {
-                plain::write_message(out, ctx, plain_source, Some(origin), text);
+            LineFormat::Findings => forward_finding(text, scope, sink)?,
+            LineFormat::Plain => sink.commit(&scope.ctx.rules, text, |out| {
+                plain::write_message(out, &scope.attrs, text);
                 false
             })?,
         }
@@ -57,10 +57,10 @@ pub(crate) fn read_lines<R: BufRead, O: BatchOut>(
 /// Builds and commits the entry for one export line, unless the finding is filtered out.
 fn forward_finding<O: BatchOut>(
     line: &[u8],
-    ctx: &EntryContext,
-    origin: ObjectOrigin<'_>,
+    scope: &ObjectScope<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), SinkError> {
+    let (ctx, origin) = (scope.ctx, scope.origin);
     // The summary is read in the line's validation pass (UTF-8 included): the line is
     // copied into the entry as is.
     let Ok(summary) = FindingSummary::parse(line) else {
@@ -70,7 +70,7 @@ fn forward_finding<O: BatchOut>(
             tracing::warn!(bucket = origin.bucket, key = origin.key, "skipped an export line that is not an object");
             return Ok(());
         }
-        return sink.commit_invalid(ctx, "guardduty", Some(origin), line);
+        return sink.commit_invalid(&ctx.rules, &scope.attrs, line);
     };
     if let Some(reason) = summary.dropped_by(&ctx.rules) {
         sink.drop_record(reason);
@@ -78,7 +78,8 @@ fn forward_finding<O: BatchOut>(
     }
     let match_text = summary.title.as_deref().map_or(line, str::as_bytes);
     sink.commit(&ctx.rules, match_text, |out| {
-        write_finding(out, ctx, &summary, EnvelopeFallback::default(), FindingBody::Detail(line))
+        let fallback = EnvelopeFallback { origin: Some(origin), ..EnvelopeFallback::default() };
+        write_finding(out, ctx, &summary, fallback, FindingBody::Detail(line))
     })
 }
 

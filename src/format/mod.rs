@@ -8,5 +8,6 @@ pub(crate) mod lines;
 pub mod object_kind;
 pub(crate) mod object_reader;
 mod scan;
+pub mod sources;
 
 pub use object_kind::ObjectKind;

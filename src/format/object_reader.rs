@@ -1,5 +1,6 @@
-//! Reads one object: decodes its bytes and hands the stream to the record reader for the
-//! object's kind. Runs on a blocking thread.
+//! Reads one object: decodes its bytes, settles its kind (by its first bytes when its key
+//! said nothing) and hands the stream to the record reader its row in the table of sources
+//! names. Runs on a blocking thread.
 
 use std::io::{BufRead, Read};
 
@@ -7,7 +8,8 @@ use super::cloudtrail;
 use super::decode::{ReadError, decoded};
 use super::lines::{self, LineFormat};
 use super::object_kind::ObjectKind;
-use crate::entry::{EntryContext, ObjectOrigin};
+use super::sources::Reader;
+use crate::entry::{EntryContext, ObjectAttrs, ObjectOrigin};
 use crate::sink::{BatchOut, EntrySink};
 
 /// What an object held.
@@ -17,6 +19,19 @@ pub enum ObjectRead {
     Records,
     /// Nothing at all: 0 bytes, or an empty gzip member.
     Empty,
+    /// A kind that is skipped, recognised by its first bytes: nothing read or sent.
+    Skipped(ObjectKind),
+}
+
+/// What a record reader knows of the object it reads.
+#[derive(Debug)]
+pub struct ObjectScope<'a> {
+    /// Settings and clock.
+    pub ctx: &'a EntryContext,
+    /// The object (for our own logs and provenance).
+    pub origin: ObjectOrigin<'a>,
+    /// What every log of the object shares: source, service, tags, provenance.
+    pub attrs: ObjectAttrs,
 }
 
 /// UTF-8's byte-order mark, which some writers put first; it is not part of the content.
@@ -41,14 +56,20 @@ pub fn read_object<O: BatchOut>(
     if head.starts_with(BOM) {
         reader.consume(BOM.len());
     }
-    let plain_source = ctx.source_override.as_deref().unwrap_or("s3");
-    match kind {
-        ObjectKind::CloudTrail => cloudtrail::read_records(reader, ctx, origin, sink)?,
-        ObjectKind::GuardDutyExport => {
-            lines::read_lines(reader, LineFormat::Findings, plain_source, ctx, origin, sink)?
-        }
-        ObjectKind::Lines => lines::read_lines(reader, LineFormat::Plain, plain_source, ctx, origin, sink)?,
-        ObjectKind::CloudTrailDigest => {}
+    let kind = match kind {
+        ObjectKind::Lines => ObjectKind::of_head(reader.fill_buf()?).unwrap_or(kind),
+        known => known,
+    };
+    let source = kind.source();
+    if source.skip.is_some() {
+        return Ok(ObjectRead::Skipped(kind));
+    }
+    let attrs = ObjectAttrs::new(ctx, source.ddsource, source.service, Some(origin));
+    let scope = ObjectScope { ctx, origin, attrs };
+    match source.reader {
+        Reader::CloudTrail => cloudtrail::read_records(reader, &scope, sink)?,
+        Reader::Findings => lines::read_lines(reader, LineFormat::Findings, &scope, sink)?,
+        Reader::Lines => lines::read_lines(reader, LineFormat::Plain, &scope, sink)?,
     }
     Ok(ObjectRead::Records)
 }

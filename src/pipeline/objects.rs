@@ -160,6 +160,12 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         };
         stats.merge(&delivered.stats);
         stats.resumed_reads += resumes.map_or(0, |r| u64::from(r.load(std::sync::atomic::Ordering::Relaxed)));
+        if let (ObjectName::S3 { bucket, key }, false) = (&name, matches!(read, Ok(ObjectRead::Skipped(_)))) {
+            // Our own record of what was read: an investigation goes from a log's `s3ref` (or
+            // its account and date) to the object here.
+            let s3ref = crate::entry::provenance::object_ref(bucket, key);
+            tracing::info!(bucket = %bucket, key = %key, s3ref = %s3ref, records = stats.records_in, "object read");
+        }
         let error = match (delivered.failure, read) {
             (Some(failure), _) => Some(failure.about(Some(name))),
             (None, Err(ReadError::Sink(SinkError::Stopped))) => Some(ForwardError::Deadline { object: name }),
@@ -176,6 +182,11 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
                 tracing::info!(object = %name, "empty object: no records");
                 stats.objects_empty += 1;
                 None
+            }
+            (None, Ok(ObjectRead::Skipped(kind))) => {
+                tracing::info!(object = %name, kind = kind.source().name, "skipped: {}", kind.skipped().unwrap_or(""));
+                stats.objects_skipped += 1;
+                return ObjectReport { stats, error: None };
             }
             (None, Ok(ObjectRead::Records)) => None,
         };

@@ -35,12 +35,12 @@ pub struct ObjectReport {
 }
 
 impl ObjectReport {
-    /// An object skipped on purpose (a CloudTrail digest), or `None` for one to read.
+    /// An object skipped on purpose (its kind's row in the table of sources says why), or
+    /// `None` for one to read.
     pub(super) fn skipped(kind: ObjectKind, name: &ObjectName) -> Option<Self> {
-        (kind == ObjectKind::CloudTrailDigest).then(|| {
-            tracing::info!(object = %name, "skipped a CloudTrail digest file");
-            Self { stats: Stats { objects_skipped: 1, ..Stats::default() }, error: None }
-        })
+        let why = kind.skipped()?;
+        tracing::info!(object = %name, kind = kind.source().name, "skipped: {why}");
+        Some(Self { stats: Stats { objects_skipped: 1, ..Stats::default() }, error: None })
     }
 
     pub(super) fn failed(error: ForwardError) -> Self {
