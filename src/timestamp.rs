@@ -41,6 +41,16 @@ impl Clock {
         Self { now_text, earliest: now - MAX_PAST + WINDOW_MARGIN, latest: now + MAX_FUTURE - WINDOW_MARGIN }
     }
 
+    /// Whether the intake keeps a log dated `date`.
+    pub fn admits(&self, date: OffsetDateTime) -> bool {
+        date >= self.earliest && date <= self.latest
+    }
+
+    /// The processing time (RFC 3339, whole seconds).
+    pub fn now_text(&self) -> &str {
+        &self.now_text
+    }
+
     /// Decides the log date for a record dated `original` (RFC 3339), if any.
     pub fn log_date<'a>(&'a self, original: Option<&'a str>) -> LogDate<'a> {
         let Some(original) = original else {

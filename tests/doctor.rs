@@ -69,7 +69,7 @@ async fn a_working_setup_passes_every_check() {
     assert!(stdout.lines().all(|l| l.starts_with("✓ ")), "{stdout}");
     assert!(line(&stdout, "API key:").contains("read from the secret slf-wiring-doctor-key"), "{stdout}");
     assert!(line(&stdout, "API key accepted").contains(&intake.addr().to_string()), "{stdout}");
-    assert!(line(&stdout, &format!("s3://{b} notification")).contains("`security-log-forwarder`"), "{stdout}");
+    assert!(line(&stdout, &format!("s3://{b} notification")).contains("`security-log-forwarder-"), "{stdout}");
     assert!(line(&stdout, &format!("s3://{b} newest CloudTrail file")).contains(NEWEST), "{stdout}");
     assert!(line(&stdout, &format!("s3://{b} newest GuardDuty export")).contains("gzip"), "{stdout}");
     assert!(line(&stdout, &format!("s3://{b} digest files")).contains("1 among"), "{stdout}");

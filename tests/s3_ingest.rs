@@ -59,6 +59,13 @@ async fn every_notification_shape_in_events() {
         ("sqs-sns-s3-cloudtrail.json", 3, 0, 0),
         ("eventbridge-s3-object-created.json", 5, 0, 0),
         ("sqs-s3-test-event.json", 0, 0, 1),
+        ("s3-put-waf.json", 2, 0, 0),
+        ("s3-put-elb.json", 2, 0, 0),
+        ("s3-put-route53.json", 2, 0, 0),
+        ("s3-put-network-firewall.json", 1, 0, 0),
+        ("s3-put-cloudfront.json", 2, 0, 0),
+        ("s3-put-s3-access.json", 2, 0, 0),
+        ("s3-put-config.json", 0, 1, 0),
     ] {
         let intake = TestIntake::start(KEY).await;
         let outcome = handle(&intake, &sample(file)).await;

@@ -6,7 +6,7 @@
 
 mod support;
 
-use aws_sdk_s3::types::{LambdaFunctionConfiguration, NotificationConfiguration};
+use aws_sdk_s3::types::{FilterRuleName, LambdaFunctionConfiguration, NotificationConfiguration};
 use support::moto;
 use support::wiring::{FN_ARN, bin, current, other_function, others, run, seed, text};
 
@@ -50,16 +50,16 @@ async fn attach_keeps_the_queue_the_topic_and_the_other_function_and_twice_chang
     let (ok, stdout, stderr) = attach(bucket, &dry).await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains("notification configuration now:") && stdout.contains("after (dry run"), "{stdout}");
-    assert!(stdout.contains(r#""Id": "security-log-forwarder""#), "the after shows ours: {stdout}");
+    assert!(stdout.contains(r#""Id": "security-log-forwarder-"#), "the after shows ours: {stdout}");
     assert!(ours_beside_the_others(&current(&s3, bucket).await).is_empty(), "a dry run writes nothing");
 
     let (ok, stdout, stderr) = attach(bucket, &FILTER).await;
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("attached `security-log-forwarder`") && stdout.contains("3 other configuration(s) kept"));
+    assert!(stdout.contains("attached `security-log-forwarder-") && stdout.contains("3 other configuration(s) kept"));
     let after = current(&s3, bucket).await;
     let ours = ours_beside_the_others(&after);
     assert_eq!(ours.len(), 1);
-    assert_eq!(ours[0].id(), Some("security-log-forwarder"));
+    assert!(ours[0].id().is_some_and(|id| id.starts_with("security-log-forwarder-")), "{:?}", ours[0].id());
     assert_eq!(ours[0].lambda_function_arn(), FN_ARN);
     assert_eq!(ours[0].events().iter().map(|e| e.as_str()).collect::<Vec<_>>(), ["s3:ObjectCreated:*"]);
     let rules = ours[0].filter().unwrap().key().unwrap().filter_rules();
@@ -69,6 +69,33 @@ async fn attach_keeps_the_queue_the_topic_and_the_other_function_and_twice_chang
     let (ok, stdout, _) = attach(bucket, &FILTER).await;
     assert!(ok && stdout.contains("already attached") && stdout.contains("nothing written"), "{stdout}");
     assert_eq!(current(&s3, bucket).await, after);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attach_twice_with_two_suffixes_keeps_both_and_another_functions_lookalike() {
+    let s3 = moto::s3().await;
+    let bucket = "slf-wiring-two-suffixes";
+    let mut configuration = others();
+    let lookalike = other_function("security-log-forwarder-x", "s3:ObjectCreated:*", ".csv.gz");
+    configuration.lambda_function_configurations.get_or_insert_with(Vec::new).push(lookalike.clone());
+    seed(&s3, bucket, configuration).await;
+
+    let (ok, _, stderr) = attach(bucket, &FILTER).await;
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = attach(bucket, &["--prefix", "AWSLogs/", "--suffix", ".log.gz"]).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("4 other configuration(s) kept"), "{stdout}");
+    let after = current(&s3, bucket).await;
+    let functions = after.lambda_function_configurations();
+    assert!(functions.contains(&lookalike), "another function's configuration is not ours: {functions:?}");
+    let suffixes: Vec<&str> = functions
+        .iter()
+        .filter(|c| c.lambda_function_arn() == FN_ARN)
+        .flat_map(|c| c.filter().unwrap().key().unwrap().filter_rules())
+        .filter(|r| r.name() == Some(&FilterRuleName::Suffix))
+        .map(|r| r.value().unwrap())
+        .collect();
+    assert_eq!(suffixes, [".json.gz", ".log.gz"], "both of ours kept");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -116,7 +143,7 @@ async fn detach_removes_only_ours() {
     let output = run(bin(&["detach", &format!("s3://{bucket}")])).await;
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
-    assert!(stdout.contains("removed `security-log-forwarder`") && stdout.contains("3 other configuration(s) kept"));
+    assert!(stdout.contains("removed `security-log-forwarder-") && stdout.contains("3 other configuration(s) kept"));
     assert_eq!(current(&s3, bucket).await, others());
 
     let output = run(bin(&["detach", &format!("s3://{bucket}"), "--function-arn", FN_ARN])).await;

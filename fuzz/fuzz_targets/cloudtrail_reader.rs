@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         let origin = ObjectOrigin { bucket: "b", key: "k" };
         let ctx = common::context();
         let attrs = ObjectAttrs::new(&ctx, "cloudtrail", "cloudtrail", Some(origin));
-        let _ = read_records(BufReader::with_capacity(3, data), &ObjectScope { ctx: &ctx, origin, attrs }, &mut sink);
+        let _ = read_records(BufReader::with_capacity(3, data), &ObjectScope { ctx: &ctx, origin, attrs, source: ObjectKind::CloudTrail.source() }, &mut sink);
         assert_eq!(in_place, common::check(sink), "in-place and copied records differ");
     }
 });

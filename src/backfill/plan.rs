@@ -1,14 +1,16 @@
-//! Planning a backfill: the objects of a CloudTrail / GuardDuty-export bucket that fall in a
-//! time window, found by walking only the folders that can hold them —
-//! `AWSLogs/[o-…/]<account>/{CloudTrail,GuardDuty}/<region>/YYYY/MM/DD/` — instead of listing
-//! the whole bucket. Listings run a few at a time; objects come out in key order of their
-//! folders. Digest files are left out and counted.
+//! Planning a backfill: the objects of a log-archive bucket that fall in a time window, found
+//! by walking only the folders that can hold them —
+//! `AWSLogs/[o-…/]<account>/<service>/<region>/YYYY/MM/DD/` for every service folder the table
+//! of sources reads (CloudTrail, GuardDuty, WAF, load balancers, Route 53, Network Firewall…)
+//! — instead of listing the whole bucket. Listings run a few at a time; objects come out in key order of their
+//! folders. Files of skipped kinds (digests, Config) are left out and counted.
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use time::OffsetDateTime;
 
 use super::window::{TimeWindow, key_time};
 use crate::format::ObjectKind;
+use crate::format::sources::aws_logs_service;
 use crate::store::{ObjectError, ObjectStore};
 
 /// Listings in flight at once.
@@ -108,7 +110,7 @@ pub struct PlanTotals {
     pub objects: u64,
     /// Their bytes.
     pub bytes: u64,
-    /// Digest files left out.
+    /// Files of skipped kinds left out (CloudTrail digests, Config…).
     pub digests: u64,
     /// List requests made.
     pub listings: u64,
@@ -202,7 +204,7 @@ pub async fn leaf_folders<S: ObjectStore>(
 
 /// Whether a listed key is planned: digest files are counted and left out, then the filters.
 pub fn keep(request: &PlanRequest, key: &str, totals: &mut PlanTotals) -> bool {
-    if ObjectKind::of_key(key) == ObjectKind::CloudTrailDigest {
+    if ObjectKind::of_key(key).skipped().is_some() {
         totals.digests += 1;
         return false;
     }
@@ -284,7 +286,7 @@ fn descend(request: &PlanRequest, child: &str, level: Level) -> Option<(String, 
     let next = match level {
         Level::Root if is_organization(name) => Level::Organization,
         Level::Root | Level::Organization if is_account(name) && filter.wants_account(name) => Level::Account,
-        Level::Account if matches!(name, "CloudTrail" | "GuardDuty") && filter.wants_service(name) => Level::Service,
+        Level::Account if aws_logs_service(name).is_some() && filter.wants_service(name) => Level::Service,
         Level::Service if filter.wants_region(name) => Level::Region,
         _ => return None,
     };
@@ -297,8 +299,12 @@ fn leaf_prefixes(folders: Vec<(String, Level)>, window: &TimeWindow) -> Vec<Stri
     let days = window.days(OffsetDateTime::now_utc());
     let mut leaves = Vec::new();
     for (prefix, level) in folders {
+        // Only kinds whose day folders follow the region (CloudTrail, GuardDuty, flow logs,
+        // load balancers…) are cut to the window's days; the others (a web ACL or a log type
+        // in between) are listed whole and their keys filtered by date.
+        let by_day = layout(&prefix).and_then(|l| aws_logs_service(l.service)) == Some((0, 0));
         match (&days, level) {
-            (Some(days), Level::Region) => leaves.extend(
+            (Some(days), Level::Region) if by_day => leaves.extend(
                 days.iter()
                     .map(|day| format!("{prefix}{:04}/{:02}/{:02}/", day.year(), u8::from(day.month()), day.day())),
             ),

@@ -18,6 +18,7 @@ use crate::entry::EntrySettings;
 use crate::entry::provenance::Provenance;
 use crate::entry::rules::{Rules, Scrubber};
 use crate::entry::tags::Tags;
+use crate::format::source_rules::SourceSettings;
 use crate::intake::HttpSettings;
 use crate::pipeline::ForwarderSettings;
 use crate::retry::RetrySettings;
@@ -186,6 +187,18 @@ impl Config {
                 .ok_or_else(|| invalid("DD_PROVENANCE", format!("`{text}` is not none, ref or s3")))?,
         };
 
+        let sources = SourceSettings {
+            rules: match get("DD_SOURCE_RULES") {
+                None => Vec::new(),
+                Some(text) => SourceSettings::parse_rules(&text).map_err(|e| invalid("DD_SOURCE_RULES", e))?,
+            },
+            skip_unknown: match get("DD_UNKNOWN_OBJECTS").map(|v| v.to_ascii_lowercase()).as_deref() {
+                None | Some("forward") => false,
+                Some("skip") => true,
+                Some(other) => return Err(invalid("DD_UNKNOWN_OBJECTS", format!("`{other}` is not forward or skip"))),
+            },
+        };
+
         let max_object_mb = match get("DD_MAX_OBJECT_SIZE_MB") {
             None => 20 * 1024,
             Some(text) => parse_in_range("DD_MAX_OBJECT_SIZE_MB", &text, 1, 1 << 30)?,
@@ -209,6 +222,7 @@ impl Config {
                 compression: Compression { codec, level },
                 max_concurrency: max_concurrency as usize,
                 max_object_bytes: max_object_mb * 1024 * 1024,
+                sources,
             },
             slack: slack::slack_settings(&get, &site)?,
             log_level,
@@ -325,6 +339,8 @@ pub(super) mod tests {
             ("GUARDDUTY_SKIP_ARCHIVED", "1"),
             ("DD_STANDARD_ATTRIBUTES", "yes"),
             ("DD_PROVENANCE", "bucket"),
+            ("DD_SOURCE_RULES", "x/*=nosuchkind"),
+            ("DD_UNKNOWN_OBJECTS", "drop"),
             ("DD_API_KEY", "abc\ndef"),
             ("DD_API_KEY", "clé-secrète"),
         ] {

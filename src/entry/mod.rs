@@ -7,11 +7,14 @@
 pub(crate) mod cloudtrail;
 mod fields;
 pub(crate) mod finding;
+pub(crate) mod json_record;
 pub(crate) mod plain;
 pub(crate) mod provenance;
+pub(crate) mod record_date;
 pub(crate) mod rules;
 mod shrink;
 pub(crate) mod tags;
+pub(crate) mod waf;
 
 use crate::json;
 use crate::limits::MAX_ENTRY_BYTES;
@@ -145,6 +148,21 @@ impl EntryContext {
                 out.extend_from_slice(b",\"timestamp_clamped\":true");
                 true
             }
+        }
+    }
+
+    /// For a record dated `date` (its own, when known): nothing when the date is inside the
+    /// intake's window or unknown, else `,"timestamp":<now>,"timestamp_clamped":true`. True
+    /// when clamped.
+    fn write_clamped(&self, out: &mut Vec<u8>, date: Option<time::OffsetDateTime>) -> bool {
+        match date {
+            Some(date) if !self.clock.admits(date) => {
+                out.extend_from_slice(b",\"timestamp\":");
+                json::write_str(out, self.clock.now_text());
+                out.extend_from_slice(b",\"timestamp_clamped\":true");
+                true
+            }
+            _ => false,
         }
     }
 

@@ -1,14 +1,36 @@
 //! Plain entries: a line of a text object (sent raw, for Datadog's grok pipelines), or a
 //! record that is not valid JSON, sent as the `message` of a log.
 
-use super::ObjectAttrs;
+use super::{EntryContext, ObjectAttrs};
 use crate::json;
 
 /// Writes an entry whose `message` is `text` (invalid UTF-8 is replaced).
 pub(crate) fn write_message(out: &mut Vec<u8>, attrs: &ObjectAttrs, text: &[u8]) {
     attrs.start(out);
+    write_text(out, text);
+}
+
+/// Writes the entry of a text line dated `date` (its own, when known): a `timestamp` only
+/// when that date must be clamped. True when clamped.
+pub(crate) fn write_line(
+    out: &mut Vec<u8>,
+    ctx: &EntryContext,
+    attrs: &ObjectAttrs,
+    date: Option<time::OffsetDateTime>,
+    text: &[u8],
+) -> bool {
+    attrs.start(out);
+    let clamped = ctx.write_clamped(out, date);
+    write_text(out, text);
+    clamped
+}
+
+fn write_text(out: &mut Vec<u8>, text: &[u8]) {
     out.extend_from_slice(b",\"message\":");
-    json::write_str(out, &String::from_utf8_lossy(text));
+    match std::str::from_utf8(text) {
+        Ok(text) => json::write_str(out, text),
+        Err(_) => json::write_str(out, &String::from_utf8_lossy(text)),
+    }
     out.push(b'}');
 }
 

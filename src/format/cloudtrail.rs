@@ -146,6 +146,7 @@ mod tests {
     use super::*;
     use crate::entry::test_support::context;
     use crate::entry::{ObjectAttrs, ObjectOrigin};
+    use crate::format::ObjectKind;
 
     /// Reads `file` with a buffer of `capacity` bytes; returns the bodies and the counters.
     fn read(file: &[u8], capacity: usize) -> (Vec<u8>, crate::stats::Stats) {
@@ -154,7 +155,12 @@ mod tests {
         let ctx = context();
         let origin = ObjectOrigin { bucket: "b", key: "k" };
         let attrs = ObjectAttrs::new(&ctx, "cloudtrail", "cloudtrail", Some(origin));
-        read_records(reader, &ObjectScope { ctx: &ctx, origin, attrs }, &mut sink).unwrap();
+        read_records(
+            reader,
+            &ObjectScope { ctx: &ctx, origin, attrs, source: ObjectKind::CloudTrail.source() },
+            &mut sink,
+        )
+        .unwrap();
         let (stats, batches, finished) = sink.finish();
         finished.unwrap();
         (batches.iter().flat_map(|b| b.raw_body().unwrap()).collect(), stats)

@@ -1,13 +1,17 @@
-//! Line-oriented objects: GuardDuty findings exports (JSON Lines, one finding a line) and
-//! any other object (one log a line). Lines are read with a length cap so a file without
+//! Line-oriented objects: GuardDuty findings exports (one finding a line), JSON-lines logs
+//! (WAF, Route 53 Resolver, Network Firewall: one record a line, sent as attributes) and text
+//! logs (one log a line, sent raw). Lines are read with a length cap so a file without
 //! newlines cannot exhaust memory.
 
 use std::io::BufRead;
 
 use super::decode::ReadError;
 use super::object_reader::ObjectScope;
+use super::sources::RecordDate;
 use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
+use crate::entry::json_record::{Members, write_record};
 use crate::entry::plain;
+use crate::entry::record_date::{self, line_date};
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink, SinkError};
 use crate::stats::DropReason;
@@ -17,8 +21,14 @@ use crate::stats::DropReason;
 pub(crate) enum LineFormat {
     /// One GuardDuty finding per line.
     Findings,
-    /// Anything: each line becomes the `message` of a log with this `ddsource`.
-    Plain,
+    /// Text: each line becomes the `message` of a log; with `comments`, lines starting with
+    /// `#` are headers, not records.
+    Plain {
+        /// Whether `#` lines are headers.
+        comments: bool,
+    },
+    /// One JSON object per line, sent as attributes.
+    Json(Members),
 }
 
 /// Reads every non-blank line of an object into `sink`.
@@ -29,6 +39,10 @@ pub(crate) fn read_lines<R: BufRead, O: BatchOut>(
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
     let origin = scope.origin;
+    let date_member = match scope.source.date {
+        RecordDate::Member(name, format) => Some((format!("\"{name}\"").into_bytes(), format)),
+        _ => None,
+    };
     let mut line = Vec::new();
     loop {
         let (fits, more) = read_capped_line(&mut reader, &mut line, MAX_RECORD_BYTES)?;
@@ -46,12 +60,44 @@ pub(crate) fn read_lines<R: BufRead, O: BatchOut>(
         }
         match format {
             LineFormat::Findings => forward_finding(text, scope, sink)?,
-            LineFormat::Plain => sink.commit(&scope.ctx.rules, text, |out| {
-                plain::write_message(out, &scope.attrs, text);
-                false
-            })?,
+            LineFormat::Plain { comments: true } if text.first() == Some(&b'#') => {}
+            LineFormat::Plain { .. } => {
+                let date = match scope.source.date {
+                    RecordDate::Line(kind) => line_date(kind, text),
+                    _ => None,
+                };
+                sink.commit(&scope.ctx.rules, text, |out| plain::write_line(out, scope.ctx, &scope.attrs, date, text))?
+            }
+            LineFormat::Json(how) => forward_json(text, how, date_member.as_ref(), scope, sink)?,
         }
     }
+}
+
+/// Builds and commits the entry for one JSON-lines record: as attributes when it is an
+/// object, a counted plain message when it is not valid JSON, dropped and counted when it is
+/// valid JSON but not an object.
+fn forward_json<O: BatchOut>(
+    line: &[u8],
+    how: Members,
+    date_member: Option<&(Vec<u8>, record_date::DateFormat)>,
+    scope: &ObjectScope<'_>,
+    sink: &mut EntrySink<O>,
+) -> Result<(), SinkError> {
+    let ctx = scope.ctx;
+    let Some(members) = crate::entry::waf::members_of(line) else {
+        if crate::json_validate::validate(line, |_, _| {}) {
+            sink.drop_record(DropReason::NotARecord);
+            let (bucket, key) = (scope.origin.bucket, scope.origin.key);
+            tracing::warn!(bucket, key, "skipped a line that is JSON but not an object");
+            return Ok(());
+        }
+        return sink.commit_invalid(&ctx.rules, &scope.attrs, line);
+    };
+    let date = date_member.and_then(|(name, format)| {
+        let (_, raw) = members.iter().find(|(member, _)| member == name)?;
+        record_date::parse(*format, raw)
+    });
+    sink.commit(&ctx.rules, line, |out| write_record(out, ctx, &scope.attrs, date, line, &members, how))
 }
 
 /// Builds and commits the entry for one export line, unless the finding is filtered out.

@@ -8,6 +8,7 @@ pub(crate) mod lines;
 pub mod object_kind;
 pub(crate) mod object_reader;
 mod scan;
+pub mod source_rules;
 pub mod sources;
 
 pub use object_kind::ObjectKind;

@@ -8,7 +8,7 @@ use super::cloudtrail;
 use super::decode::{ReadError, decoded};
 use super::lines::{self, LineFormat};
 use super::object_kind::ObjectKind;
-use super::sources::Reader;
+use super::sources::{Reader, Source};
 use crate::entry::{EntryContext, ObjectAttrs, ObjectOrigin};
 use crate::sink::{BatchOut, EntrySink};
 
@@ -32,6 +32,8 @@ pub struct ObjectScope<'a> {
     pub origin: ObjectOrigin<'a>,
     /// What every log of the object shares: source, service, tags, provenance.
     pub attrs: ObjectAttrs,
+    /// The object's row in the table of sources.
+    pub source: &'static Source,
 }
 
 /// UTF-8's byte-order mark, which some writers put first; it is not part of the content.
@@ -57,7 +59,7 @@ pub fn read_object<O: BatchOut>(
         reader.consume(BOM.len());
     }
     let kind = match kind {
-        ObjectKind::Lines => ObjectKind::of_head(reader.fill_buf()?).unwrap_or(kind),
+        ObjectKind::Lines | ObjectKind::Unknown => ObjectKind::of_head(reader.fill_buf()?).unwrap_or(kind),
         known => known,
     };
     let source = kind.source();
@@ -65,12 +67,15 @@ pub fn read_object<O: BatchOut>(
         return Ok(ObjectRead::Skipped(kind));
     }
     let attrs = ObjectAttrs::new(ctx, source.ddsource, source.service, Some(origin));
-    let scope = ObjectScope { ctx, origin, attrs };
-    match source.reader {
-        Reader::CloudTrail => cloudtrail::read_records(reader, &scope, sink)?,
-        Reader::Findings => lines::read_lines(reader, LineFormat::Findings, &scope, sink)?,
-        Reader::Lines => lines::read_lines(reader, LineFormat::Plain, &scope, sink)?,
-    }
+    let scope = ObjectScope { ctx, origin, attrs, source };
+    let format = match source.reader {
+        Reader::CloudTrail => return cloudtrail::read_records(reader, &scope, sink).map(|()| ObjectRead::Records),
+        Reader::Findings => LineFormat::Findings,
+        Reader::Lines => LineFormat::Plain { comments: false },
+        Reader::CommentedLines => LineFormat::Plain { comments: true },
+        Reader::JsonLines(how) => LineFormat::Json(how),
+    };
+    lines::read_lines(reader, format, &scope, sink)?;
     Ok(ObjectRead::Records)
 }
 

@@ -25,6 +25,9 @@
 
 use super::object_kind::ObjectKind;
 
+pub use crate::entry::json_record::Members;
+pub use crate::entry::record_date::{DateFormat, LineDate};
+
 /// One kind of object.
 #[derive(Debug)]
 pub struct Source {
@@ -83,41 +86,45 @@ pub enum Reader {
     Findings,
     /// Text, one log per line sent raw as `message` (`format::lines`).
     Lines,
+    /// Text whose lines starting with `#` are headers (`#Version`, `#Fields`), never sent.
+    CommentedLines,
+    /// One JSON object a line, sent as attributes (`format::lines`, `entry::json_record`).
+    JsonLines(Members),
 }
 
 /// Where a record's date is, so that dates older than the intake keeps are clamped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordDate {
-    /// A top-level JSON member that Datadog reads as the log date itself (CloudTrail's
-    /// `eventTime`): a `timestamp` is written only when the date is clamped.
+    /// A top-level JSON member (CloudTrail's `eventTime`, WAF's `timestamp`): a `timestamp`
+    /// is written only when the date is clamped.
     Member(&'static str, DateFormat),
+    /// In a text line: a `timestamp` is written only when the date is clamped.
+    Line(LineDate),
     /// Found by the reader's entry builder (a GuardDuty finding's `updatedAt`).
     Reader,
     /// None known: the intake dates the log on arrival.
     Unknown,
 }
 
-/// How a date is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateFormat {
-    /// RFC 3339 (`2026-11-24T12:00:00Z`).
-    Rfc3339,
-}
-
 /// Where a kind files its objects by date, for `plan` and `replay`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateLayout {
-    /// `…AWSLogs/[o-…/]<account>/<service>/<region>/` then `extra` folders (a web ACL…),
-    /// then `YYYY/MM/DD/`.
+    /// `…AWSLogs/[o-…/]<account>/<service>/` then `before` folders (a log type), the
+    /// region (or VPC), `after` folders (a web ACL, a firewall), then `YYYY/MM/DD/`.
     AwsLogs {
+        /// Folders between the service and the region.
+        before: u8,
         /// Folders between the region and the year.
-        extra: u8,
+        after: u8,
     },
+    /// The file name starts with the date or holds it after the first `.`
+    /// (`2026-11-24-12-00-00-…`, `<distribution>.2026-11-24-12.…`).
+    FileName,
     /// No date in the key.
     None,
 }
 
-const AWS_LOGS: DateLayout = DateLayout::AwsLogs { extra: 0 };
+const AWS_LOGS: DateLayout = DateLayout::AwsLogs { before: 0, after: 0 };
 
 /// The table. Order matters: the first row whose key patterns match wins.
 pub const SOURCES: &[Source] = &[
@@ -134,9 +141,47 @@ pub const SOURCES: &[Source] = &[
         skip: Some("a CloudTrail digest file holds hashes, not events"),
     },
     Source {
+        kind: ObjectKind::CloudTrailInsight,
+        name: "cloudtrail-insight",
+        keys: &[KeyPattern::FileToken("CloudTrail-Insight"), KeyPattern::Folder("CloudTrail-Insight")],
+        head: None,
+        reader: Reader::CloudTrail,
+        ddsource: "cloudtrail",
+        service: "cloudtrail",
+        date: RecordDate::Member("eventTime", DateFormat::Rfc3339),
+        backfill: AWS_LOGS,
+        skip: Some(
+            "CloudTrail Insights events are summaries of the trail's own events; Datadog reads no rule from them",
+        ),
+    },
+    Source {
+        kind: ObjectKind::Config,
+        name: "config",
+        keys: &[KeyPattern::FileToken("Config"), KeyPattern::Folder("Config"), KeyPattern::FileName(config_check)],
+        head: Some(HeadPattern::StartsWith(b"{\"fileVersion\":")),
+        reader: Reader::Lines,
+        ddsource: "config",
+        service: "config",
+        date: RecordDate::Unknown,
+        backfill: AWS_LOGS,
+        skip: Some("AWS Config history and snapshots describe resources, they are not logs"),
+    },
+    Source {
+        kind: ObjectKind::AwsCheck,
+        name: "aws-check",
+        keys: &[KeyPattern::FileName(delivery_check)],
+        head: None,
+        reader: Reader::Lines,
+        ddsource: "s3",
+        service: "s3",
+        date: RecordDate::Unknown,
+        backfill: DateLayout::None,
+        skip: Some("a file AWS writes to test that it can deliver to the bucket"),
+    },
+    Source {
         kind: ObjectKind::CloudTrail,
         name: "cloudtrail",
-        keys: &[KeyPattern::FileToken("CloudTrail"), KeyPattern::FileToken("CloudTrail-Insight")],
+        keys: &[KeyPattern::FileToken("CloudTrail")],
         head: Some(HeadPattern::StartsWith(b"{\"Records\":")),
         reader: Reader::CloudTrail,
         ddsource: "cloudtrail",
@@ -160,7 +205,92 @@ pub const SOURCES: &[Source] = &[
     // VPC Flow Logs rows go here.
 
     // Access logs, DNS, firewalls.
-
+    Source {
+        kind: ObjectKind::Waf,
+        name: "waf",
+        keys: &[KeyPattern::Contains("aws-waf-logs"), KeyPattern::Contains("waflogs"), KeyPattern::Folder("WAFLogs")],
+        head: Some(HeadPattern::FirstLineHas(b"\"webaclId\"")),
+        reader: Reader::JsonLines(Members::Waf),
+        ddsource: "waf",
+        service: "waf",
+        date: RecordDate::Member("timestamp", DateFormat::EpochMillis),
+        backfill: DateLayout::AwsLogs { before: 0, after: 1 },
+        skip: None,
+    },
+    Source {
+        kind: ObjectKind::LoadBalancer,
+        name: "elb",
+        keys: &[KeyPattern::Folder("elasticloadbalancing"), KeyPattern::FileToken("elasticloadbalancing")],
+        head: None,
+        reader: Reader::Lines,
+        ddsource: "elb",
+        service: "elb",
+        date: RecordDate::Line(LineDate::IsoField { within: 3 }),
+        backfill: AWS_LOGS,
+        skip: None,
+    },
+    Source {
+        kind: ObjectKind::Route53Resolver,
+        name: "route53",
+        keys: &[KeyPattern::Folder("vpcdnsquerylogs"), KeyPattern::Contains("_vpcdnsquerylogs_")],
+        head: Some(HeadPattern::FirstLineHas(b"\"query_name\"")),
+        reader: Reader::JsonLines(Members::AsIs),
+        ddsource: "route53",
+        service: "route53",
+        date: RecordDate::Member("query_timestamp", DateFormat::Rfc3339),
+        backfill: AWS_LOGS,
+        skip: None,
+    },
+    Source {
+        kind: ObjectKind::NetworkFirewall,
+        name: "network-firewall",
+        keys: &[KeyPattern::Folder("network-firewall")],
+        head: Some(HeadPattern::FirstLineHas(b"\"firewall_name\"")),
+        reader: Reader::JsonLines(Members::AsIs),
+        ddsource: "network-firewall",
+        service: "network-firewall",
+        date: RecordDate::Member("event_timestamp", DateFormat::EpochSeconds),
+        backfill: DateLayout::AwsLogs { before: 1, after: 1 },
+        skip: None,
+    },
+    Source {
+        kind: ObjectKind::CloudFront,
+        name: "cloudfront",
+        keys: &[KeyPattern::FileName(cloudfront_name)],
+        head: Some(HeadPattern::StartsWith(b"#Version:")),
+        reader: Reader::CommentedLines,
+        ddsource: "cloudfront",
+        service: "cloudfront",
+        date: RecordDate::Line(LineDate::TabDateTime),
+        backfill: DateLayout::FileName,
+        skip: None,
+    },
+    Source {
+        kind: ObjectKind::S3Access,
+        name: "s3-access",
+        keys: &[KeyPattern::FileName(s3_access_name)],
+        head: None,
+        reader: Reader::Lines,
+        ddsource: "s3",
+        service: "s3",
+        date: RecordDate::Line(LineDate::Bracketed),
+        backfill: DateLayout::FileName,
+        skip: None,
+    },
+    // An object of no known kind when `DD_UNKNOWN_OBJECTS=skip` (its first bytes are still
+    // looked at).
+    Source {
+        kind: ObjectKind::Unknown,
+        name: "unknown",
+        keys: &[],
+        head: None,
+        reader: Reader::Lines,
+        ddsource: "s3",
+        service: "s3",
+        date: RecordDate::Unknown,
+        backfill: DateLayout::None,
+        skip: Some("an object of no known kind (DD_UNKNOWN_OBJECTS=skip)"),
+    },
     // Anything else: the last row, matched by no pattern.
     Source {
         kind: ObjectKind::Lines,
@@ -176,9 +306,58 @@ pub const SOURCES: &[Source] = &[
     },
 ];
 
+/// `<distribution id>.YYYY-MM-DD-HH.<unique>[.gz]`: CloudFront standard logs.
+fn cloudfront_name(name: &str) -> bool {
+    let mut parts = name.split('.');
+    let (Some(id), Some(hour), Some(unique)) = (parts.next(), parts.next(), parts.next()) else { return false };
+    (8..=20).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && is_dashed_date(hour, 4)
+        && !unique.is_empty()
+}
+
+/// `YYYY-MM-DD-HH-MM-SS-<unique>`: S3 server access logs (simple and partitioned layouts).
+fn s3_access_name(name: &str) -> bool {
+    name.len() > 20 && is_dashed_date(&name[..19], 6) && name.as_bytes()[19] == b'-'
+}
+
+/// `n` dash-separated numbers, the first of 4 digits and the others of 2.
+fn is_dashed_date(text: &str, n: usize) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == n
+        && parts
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.len() == if i == 0 { 4 } else { 2 } && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// AWS Config's delivery check, `ConfigWritabilityCheckFile`.
+fn config_check(name: &str) -> bool {
+    name == "ConfigWritabilityCheckFile"
+}
+
+/// Files AWS services write to check they can deliver: `ELBAccessLogTestFile`,
+/// `aws-programmatic-access-test-object`.
+fn delivery_check(name: &str) -> bool {
+    matches!(name, "ELBAccessLogTestFile" | "aws-programmatic-access-test-object")
+}
+
 /// The row of `kind`.
 pub fn source(kind: ObjectKind) -> &'static Source {
     SOURCES.iter().find(|row| row.kind == kind).unwrap_or(&SOURCES[SOURCES.len() - 1])
+}
+
+/// The `AWSLogs/<account>/<service>/` folder names of the kinds read (not skipped) that file
+/// their objects by date there, with their layout: what `plan` walks.
+pub fn aws_logs_service(folder: &str) -> Option<(u8, u8)> {
+    SOURCES.iter().filter(|row| row.skip.is_none()).find_map(|row| match row.backfill {
+        DateLayout::AwsLogs { before, after } => row
+            .keys
+            .iter()
+            .any(|key| matches!(key, KeyPattern::Folder(name) | KeyPattern::FileToken(name) if *name == folder))
+            .then_some((before, after)),
+        _ => None,
+    })
 }
 
 /// The row named `name` (user rules).
@@ -198,5 +377,9 @@ mod tests {
             assert_eq!(named(row.name).map(|r| r.kind), Some(row.kind));
         }
         assert!(SOURCES.last().is_some_and(|row| row.keys.is_empty() && row.head.is_none()), "the fallback is last");
+        assert_eq!(aws_logs_service("CloudTrail"), Some((0, 0)));
+        assert_eq!(aws_logs_service("WAFLogs"), Some((0, 1)));
+        assert_eq!(aws_logs_service("network-firewall"), Some((1, 1)));
+        assert_eq!(aws_logs_service("Config"), None, "skipped kinds are not walked");
     }
 }

@@ -43,6 +43,8 @@ pub struct ForwarderSettings {
     /// `DD_MAX_OBJECT_SIZE_MB` in bytes: the decompressed size at which reading an object
     /// stops with an error (a decompression bomb, or an object too large for one invocation).
     pub max_object_bytes: u64,
+    /// `DD_SOURCE_RULES` and `DD_UNKNOWN_OBJECTS`: how objects are classified.
+    pub sources: crate::format::source_rules::SourceSettings,
 }
 
 struct Inner<I, S> {

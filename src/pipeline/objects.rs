@@ -75,7 +75,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         deadline: Deadline,
         ctx: EntryContext,
     ) -> ObjectReport {
-        let kind = ObjectKind::of_key(&object.key);
+        let (kind, ctx) = self.classify(&object.key, ctx);
         let name = ObjectName::S3 { bucket: object.bucket.clone(), key: object.key.clone() };
         if let Some(skipped) = ObjectReport::skipped(kind, &name) {
             return skipped;
@@ -102,7 +102,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     /// Reads a local file (replay) as if a notification had named it.
     pub async fn forward_file(&self, path: &std::path::Path) -> ObjectReport {
         let name = path.to_string_lossy().into_owned();
-        let kind = ObjectKind::of_key(&name);
+        let (kind, ctx) = self.classify(&name, self.entry_context());
         if let Some(skipped) = ObjectReport::skipped(kind, &ObjectName::Local(name.clone())) {
             return skipped;
         }
@@ -110,10 +110,22 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             Ok(file) => {
                 let size = file.metadata().ok().map(|m| m.len());
                 let body = ObjectBody::plain(Box::new(file), size);
-                self.forward_reader(body, kind, ObjectName::Local(name), Deadline::none()).await
+                self.read_and_deliver(body, kind, ObjectName::Local(name), Deadline::none(), ctx).await
             }
             Err(source) => ObjectReport::failed(ForwardError::LocalFile { path: name, source }),
         }
+    }
+
+    /// The kind of the object at `key` (`DD_SOURCE_RULES`, the table of sources,
+    /// `DD_UNKNOWN_OBJECTS`), and the context its entries are built in: a rule naming a
+    /// `source`/`service` overrides the kind's.
+    fn classify(&self, key: &str, mut ctx: EntryContext) -> (ObjectKind, EntryContext) {
+        let classified = self.0.settings.sources.classify(key);
+        if let Some((source, service)) = classified.names {
+            ctx.source_override = Some(source);
+            ctx.tags.service = Some(service);
+        }
+        (classified.kind, ctx)
     }
 
     /// Reads an object's bytes (S3 body or local file) on a blocking thread and delivers

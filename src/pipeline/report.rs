@@ -38,7 +38,8 @@ impl ObjectReport {
     /// An object skipped on purpose (its kind's row in the table of sources says why), or
     /// `None` for one to read.
     pub(super) fn skipped(kind: ObjectKind, name: &ObjectName) -> Option<Self> {
-        let why = kind.skipped()?;
+        // An object of no known kind is skipped only after its first bytes are looked at.
+        let why = kind.skipped().filter(|_| kind != ObjectKind::Unknown)?;
         tracing::info!(object = %name, kind = kind.source().name, "skipped: {why}");
         Some(Self { stats: Stats { objects_skipped: 1, ..Stats::default() }, error: None })
     }

@@ -3,7 +3,7 @@
 //! Refuses when another consumer's configuration overlaps ours; changes nothing the second
 //! time.
 
-use super::merge::{self, OUR_ID};
+use super::merge::{self, OUR_ID, our_id};
 use super::{Applied, Buckets, WiringError, apply};
 
 /// How S3 events reach the function.
@@ -37,7 +37,8 @@ pub struct AttachRequest {
 pub async fn attach(buckets: &Buckets, request: &AttachRequest) -> Result<(), WiringError> {
     let bucket = request.bucket.as_str();
     let current = buckets.notifications(bucket).await?;
-    let others = current.destinations.iter().filter(|d| !merge::is_ours(d)).count();
+    let function = request.function_arn.as_deref();
+    let others = current.destinations.iter().filter(|d| !merge::is_ours(d, function)).count();
     match request.via {
         Via::Function => {
             let arn = request.function_arn.as_deref().ok_or(WiringError::NoFunction)?;
@@ -48,7 +49,8 @@ pub async fn attach(buckets: &Buckets, request: &AttachRequest) -> Result<(), Wi
                 Applied::Unchanged => println!("s3://{bucket}: already attached to {arn} (nothing written)"),
                 Applied::DryRun => {}
                 Applied::Written => println!(
-                    "s3://{bucket}: attached `{OUR_ID}`: s3:ObjectCreated:*{} -> {arn}; {others} other configuration(s) kept as they were",
+                    "s3://{bucket}: attached `{}`: s3:ObjectCreated:*{} -> {arn}; {others} other configuration(s) kept as they were",
+                    our_id(request.prefix.as_deref().unwrap_or(""), request.suffix.as_deref().unwrap_or("")),
                     filter_text(request)
                 ),
             }
@@ -59,7 +61,7 @@ pub async fn attach(buckets: &Buckets, request: &AttachRequest) -> Result<(), Wi
             }
         }
         Via::EventBridge => {
-            let merged = merge::attach_event_bridge(&current);
+            let merged = merge::attach_event_bridge(&current, function);
             let removed = current.destinations.len() - merged.destinations.len();
             match apply(buckets, bucket, &current, &merged, request.dry_run).await? {
                 Applied::Unchanged => println!("s3://{bucket}: EventBridge delivery already on (nothing written)"),

@@ -196,14 +196,18 @@ async fn check_objects(report: &mut Report, store: &S3Store, bucket: &str) {
     if survey.newest.is_empty() {
         report.fail(
             &format!("s3://{bucket} objects"),
-            format_args!("no CloudTrail file or GuardDuty export among the {} keys listed", survey.listed),
+            format_args!("no log file of a known kind among the {} keys listed", survey.listed),
             "check the trail's or the export's bucket and prefix (CloudTrail delivers about every 5 minutes)",
         );
     }
     for (kind, object) in &survey.newest {
         let name = match kind {
             ObjectKind::GuardDutyExport => format!("s3://{bucket} newest GuardDuty export readable"),
-            _ => format!("s3://{bucket} newest CloudTrail file readable"),
+            ObjectKind::CloudTrail => format!("s3://{bucket} newest CloudTrail file readable"),
+            kind => {
+                let row = kind.source();
+                format!("s3://{bucket} newest {} file readable (source:{})", row.name, row.ddsource)
+            }
         };
         match store.read_head(bucket, &object.key, HEAD_BYTES).await {
             Ok(head) => {
@@ -217,6 +221,16 @@ async fn check_objects(report: &mut Report, store: &S3Store, bucket: &str) {
         report.pass(
             &format!("s3://{bucket} digest files"),
             format_args!("{} among the {} keys listed, skipped by the function", survey.digests, survey.listed),
+        );
+    }
+    for (kind, count) in &survey.skipped {
+        report.pass(
+            &format!("s3://{bucket} {} files", kind.source().name),
+            format_args!(
+                "{count} among the {} keys listed, skipped by the function: {}",
+                survey.listed,
+                kind.skipped().unwrap_or("")
+            ),
         );
     }
 }

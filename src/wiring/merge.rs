@@ -4,17 +4,35 @@
 
 use super::notification::{Destination, Kind, Notifications};
 
-/// The Id of our configuration (the manual recipe's `security-log-forwarder-…` Ids count as
-/// ours too).
+/// The Id of our configuration without a key filter; with one, `security-log-forwarder-`
+/// and 8 hex digits of the filter ([`our_id`]), so that one bucket can hold several of ours
+/// (`.json.gz` for CloudTrail, `.log.gz` for flow logs…). The manual recipe's
+/// `security-log-forwarder-…` Ids count as ours when they deliver to our function.
 pub const OUR_ID: &str = "security-log-forwarder";
 
 /// The event type we subscribe to.
 pub const OUR_EVENT: &str = "s3:ObjectCreated:*";
 
-/// Whether `d` is our function configuration.
-pub fn is_ours(d: &Destination) -> bool {
+/// Whether `d` is one of our function configurations: our Id and, when known, our
+/// function's ARN — another function's `security-log-forwarder-x` is not ours.
+pub fn is_ours(d: &Destination, function_arn: Option<&str>) -> bool {
     d.kind == Kind::Function
         && d.id.as_deref().is_some_and(|id| id == OUR_ID || id.strip_prefix(OUR_ID).is_some_and(|r| r.starts_with('-')))
+        && function_arn.is_none_or(|arn| d.arn == arn)
+}
+
+/// The Id of our configuration with this key filter.
+pub fn our_id(prefix: &str, suffix: &str) -> String {
+    if prefix.is_empty() && suffix.is_empty() {
+        return OUR_ID.to_owned();
+    }
+    // FNV-1a: stable across versions, so a second `attach` finds the same Id.
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in prefix.bytes().chain([0]).chain(suffix.bytes()) {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{OUR_ID}-{hash:08x}")
 }
 
 /// Our configuration: `s3:ObjectCreated:*` to `function_arn`, with the key filter given.
@@ -23,9 +41,10 @@ pub fn ours(function_arn: &str, prefix: Option<&str>, suffix: Option<&str>) -> D
         .into_iter()
         .filter_map(|(name, value)| Some((name.to_owned(), value.filter(|v| !v.is_empty())?.to_owned())))
         .collect();
+    let id = our_id(prefix.unwrap_or(""), suffix.unwrap_or(""));
     Destination {
         kind: Kind::Function,
-        id: Some(OUR_ID.to_owned()),
+        id: Some(id),
         arn: function_arn.to_owned(),
         events: vec![OUR_EVENT.to_owned()],
         filter: (!rules.is_empty()).then_some(rules),
@@ -72,16 +91,21 @@ pub enum FunctionRef {
     Name(String),
 }
 
-/// `current` with `ours` in place of our configuration (at its position, or appended), every
-/// other configuration untouched; or the other configuration that overlaps ours.
+/// `current` with `ours` added: it replaces those of our configurations it overlaps (the
+/// same filter again, or a changed one: S3 cannot hold both), at the first one's position;
+/// our others (other prefixes or suffixes) and every other configuration stay untouched.
+/// Fails with the other consumer's configuration that overlaps ours.
 pub fn attach_function(current: &Notifications, ours: Destination) -> Result<Notifications, Box<Destination>> {
-    if let Some(other) = current.destinations.iter().find(|d| !is_ours(d) && overlaps(d, &ours)) {
+    let arn = ours.arn.clone();
+    let mine = |d: &Destination| is_ours(d, Some(&arn));
+    if let Some(other) = current.destinations.iter().find(|d| !mine(d) && overlaps(d, &ours)) {
         return Err(Box::new(other.clone()));
     }
     let mut merged = Notifications { destinations: Vec::new(), event_bridge: current.event_bridge };
     let mut ours = Some(ours);
     for d in &current.destinations {
-        if !is_ours(d) {
+        let replaced = mine(d) && ours.as_ref().is_none_or(|o| overlaps(d, o) || d.id == o.id);
+        if !replaced {
             merged.destinations.push(d.clone());
         } else if let Some(ours) = ours.take() {
             merged.destinations.push(ours);
@@ -91,19 +115,22 @@ pub fn attach_function(current: &Notifications, ours: Destination) -> Result<Not
     Ok(merged)
 }
 
-/// `current` with EventBridge delivery on and without our function configuration (the two
+/// `current` with EventBridge delivery on and without our function configurations (the two
 /// routes together would forward every object twice); the others untouched.
-pub fn attach_event_bridge(current: &Notifications) -> Notifications {
+pub fn attach_event_bridge(current: &Notifications, function_arn: Option<&str>) -> Notifications {
     Notifications {
-        destinations: current.destinations.iter().filter(|d| !is_ours(d)).cloned().collect(),
+        destinations: current.destinations.iter().filter(|d| !is_ours(d, function_arn)).cloned().collect(),
         event_bridge: true,
     }
 }
 
-/// `current` without our configuration, nor (with `function_arn`) any function configuration
-/// to that function. EventBridge delivery stays as it is: other consumers may use it.
+/// `current` without our configurations, nor (with `function_arn`) any function
+/// configuration to that function. EventBridge delivery stays as it is: other consumers may
+/// use it.
 pub fn detach(current: &Notifications, function_arn: Option<&str>) -> Notifications {
-    let remove = |d: &Destination| is_ours(d) || (d.kind == Kind::Function && Some(d.arn.as_str()) == function_arn);
+    let remove = |d: &Destination| {
+        is_ours(d, function_arn) || (d.kind == Kind::Function && Some(d.arn.as_str()) == function_arn)
+    };
     Notifications {
         destinations: current.destinations.iter().filter(|d| !remove(d)).cloned().collect(),
         event_bridge: current.event_bridge,
@@ -176,13 +203,34 @@ mod tests {
         assert_eq!(merged.id.as_deref(), Some("siem"), "siem/x.json.gz would go to both");
         let merged = attach_function(&current, ours(FN, Some("AWSLogs/"), Some(".json.gz"))).unwrap();
         assert_eq!(merged.destinations[..3], current.destinations[..]);
-        assert_eq!(merged.destinations[3].id.as_deref(), Some(OUR_ID));
+        assert_eq!(merged.destinations[3].id, Some(our_id("AWSLogs/", ".json.gz")));
         assert!(merged.event_bridge);
         assert_eq!(attach_function(&merged, ours(FN, Some("AWSLogs/"), Some(".json.gz"))).unwrap(), merged);
         // A new filter updates ours in place.
         let updated = attach_function(&merged, ours(FN, Some("AWSLogs/1/"), Some(".json.gz"))).unwrap();
         assert_eq!(updated.destinations.len(), 4);
         assert_eq!(updated.destinations[3].rule("prefix"), "AWSLogs/1/");
+    }
+
+    #[test]
+    fn several_of_ours_on_one_bucket_matched_by_id_and_function() {
+        let trail = attach_function(&others(), ours(FN, Some("AWSLogs/"), Some(".json.gz"))).unwrap();
+        let both = attach_function(&trail, ours(FN, Some("AWSLogs/"), Some(".log.gz"))).unwrap();
+        assert_eq!(both.destinations.len(), 5, "the second suffix keeps the first");
+        assert_eq!(both.destinations[3], trail.destinations[3]);
+        assert_eq!(attach_function(&both, ours(FN, Some("AWSLogs/"), Some(".log.gz"))).unwrap(), both);
+        // Another function's configuration with a name like ours is not ours.
+        let mut current = others();
+        let other_fn = "arn:aws:lambda:us-east-1:111122223333:function:other";
+        current
+            .destinations
+            .push(Destination { id: Some("security-log-forwarder-x".into()), ..ours(other_fn, Some("x/"), None) });
+        let merged = attach_function(&current, ours(FN, Some("AWSLogs/"), Some(".gz"))).unwrap();
+        assert!(merged.destinations.contains(&current.destinations[3]));
+        assert_eq!(detach(&merged, Some(FN)), current);
+        let clash = attach_function(&current, ours(FN, Some("x/"), Some(".gz"))).unwrap_err();
+        assert_eq!(clash.id.as_deref(), Some("security-log-forwarder-x"));
+        assert_ne!(our_id("a", "b"), our_id("ab", ""));
     }
 
     #[test]
@@ -204,7 +252,7 @@ mod tests {
         let attached = attach_function(&others(), ours(FN, None, None)).unwrap_err();
         assert_eq!(attached.id.as_deref(), Some("siem"), "no filter overlaps the SIEM queue");
         let attached = attach_function(&others(), ours(FN, Some("AWSLogs/"), Some(".gz"))).unwrap();
-        let via_bus = attach_event_bridge(&attached);
+        let via_bus = attach_event_bridge(&attached, None);
         assert_eq!(via_bus, Notifications { event_bridge: true, ..others() });
         assert_eq!(detach(&attached, None), others());
         let mut by_arn = others();

@@ -1,7 +1,8 @@
-//! Finds a bucket's newest CloudTrail file and GuardDuty export without listing it all: a
-//! bounded first listing finds one key of each kind and counts the digest files seen; then
-//! the `YYYY/MM/DD` folders above that key are walked down to the latest day, whose objects
-//! are listed for the newest.
+//! Finds a bucket's newest object of every kind the table of sources reads (CloudTrail,
+//! GuardDuty exports, WAF, load balancers…) without listing it all: a bounded first listing
+//! finds one key of each kind and counts the skipped files seen (digests, Config…); then the
+//! `YYYY/MM/DD` folders above that key are walked down to the latest day, whose objects are
+//! listed for the newest.
 
 use crate::format::ObjectKind;
 use crate::store::s3_store::{ListedObject, ObjectError, S3Store};
@@ -12,10 +13,12 @@ const MAX_PAGES: usize = 3;
 /// What the listing found.
 #[derive(Debug, Default)]
 pub(super) struct Survey {
-    /// The newest CloudTrail file and the newest GuardDuty export, when there are any.
+    /// The newest object of each kind read, when there are any.
     pub(super) newest: Vec<(ObjectKind, ListedObject)>,
     /// Digest files among the keys listed first.
     pub(super) digests: usize,
+    /// Other skipped files among the keys listed first, by kind.
+    pub(super) skipped: Vec<(ObjectKind, usize)>,
     /// Keys listed first.
     pub(super) listed: usize,
 }
@@ -31,8 +34,12 @@ pub(super) async fn survey(store: &S3Store, bucket: &str) -> Result<Survey, Obje
         for object in page.objects {
             match ObjectKind::of_key(&object.key) {
                 ObjectKind::CloudTrailDigest => survey.digests += 1,
-                kind @ (ObjectKind::CloudTrail | ObjectKind::GuardDutyExport) => keep_newest(&mut seeds, kind, object),
                 ObjectKind::Lines => {}
+                kind if kind.skipped().is_some() => match survey.skipped.iter_mut().find(|(k, _)| *k == kind) {
+                    Some((_, count)) => *count += 1,
+                    None => survey.skipped.push((kind, 1)),
+                },
+                kind => keep_newest(&mut seeds, kind, object),
             }
         }
         token = page.next;

@@ -70,10 +70,82 @@ pub const DIGEST_KEY: &str = "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2
 pub const EXPORT_KEY: &str =
     "AWSLogs/123456789012/GuardDuty/us-east-1/2026/11/24/5f6a2c1e-3b1d-3c4e-9f0a-1b2c3d4e5f60.jsonl.gz";
 
+/// The log-archive objects the `s3-put-<kind>.json` events point at (made-up records of each
+/// kind's shape), in `slf-log-archive`: key, content, gzipped.
+pub const ARCHIVE_OBJECTS: &[(&str, &str, bool)] = &[
+    (
+        "AWSLogs/123456789012/WAFLogs/us-east-1/web-acl/2026/11/24/12/05/123456789012_waflogs_us-east-1_web-acl_20261124T1205Z_3f2a9c1d.log.gz",
+        concat!(
+            r#"{"timestamp":1795953900000,"formatVersion":1,"webaclId":"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/web-acl/1b2c","terminatingRuleId":"Default_Action","terminatingRuleType":"REGULAR","action":"ALLOW","httpSourceName":"ALB","ruleGroupList":[{"ruleGroupId":"AWS#AWSManagedRulesCommonRuleSet","terminatingRule":null,"nonTerminatingMatchingRules":[],"excludedRules":null}],"rateBasedRuleList":[],"nonTerminatingMatchingRules":[],"httpRequest":{"clientIp":"198.51.100.7","country":"US","headers":[{"name":"Host","value":"shop.example.com"},{"name":"Cookie","value":"a=1"},{"name":"Cookie","value":"b=2"}],"uri":"/","args":"","httpVersion":"HTTP/1.1","httpMethod":"GET","requestId":"1-6743-abc"}}"#,
+            "\n",
+            r#"{"timestamp":1795953901000,"formatVersion":1,"webaclId":"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/web-acl/1b2c","terminatingRuleId":"AWS-AWSManagedRulesSQLiRuleSet","terminatingRuleType":"MANAGED_RULE_GROUP","action":"BLOCK","httpSourceName":"ALB","ruleGroupList":[{"ruleGroupId":"AWS#AWSManagedRulesSQLiRuleSet","terminatingRule":{"ruleId":"SQLi_QUERYARGUMENTS","action":"BLOCK"},"nonTerminatingMatchingRules":[],"excludedRules":null}],"rateBasedRuleList":[],"nonTerminatingMatchingRules":[],"httpRequest":{"clientIp":"203.0.113.9","country":"FR","headers":[{"name":"Host","value":"shop.example.com"}],"uri":"/search","args":"q=1%27%20OR%201=1","httpVersion":"HTTP/1.1","httpMethod":"GET","requestId":"1-6743-abd"}}"#,
+            "\n"
+        ),
+        true,
+    ),
+    (
+        "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/24/123456789012_elasticloadbalancing_us-east-1_app.my-alb.50dc6c495c0c9188_20261124T1205Z_198.51.100.10_2kx8fq1z.log.gz",
+        concat!(
+            r#"https 2026-11-24T12:04:58.123456Z app/my-alb/50dc6c495c0c9188 198.51.100.7:52144 10.0.1.23:8080 0.001 0.012 0.000 200 200 231 5120 "GET https://shop.example.com:443/ HTTP/1.1" "Mozilla/5.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/73e2d6bc24d8a067 "Root=1-6743-abc" "shop.example.com" "arn:aws:acm:us-east-1:123456789012:certificate/12345678" 0 2026-11-24T12:04:58.110000Z "forward" "-" "-" "10.0.1.23:8080" "200" "-" "-""#,
+            "\n",
+            r#"https 2026-11-24T12:04:59.223456Z app/my-alb/50dc6c495c0c9188 203.0.113.9:40112 10.0.1.23:8080 0.001 0.003 0.000 404 404 198 120 "GET https://shop.example.com:443/.env HTTP/1.1" "sqlmap/1.7" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/73e2d6bc24d8a067 "Root=1-6743-abd" "shop.example.com" "arn:aws:acm:us-east-1:123456789012:certificate/12345678" 0 2026-11-24T12:04:59.220000Z "forward" "-" "-" "10.0.1.23:8080" "404" "-" "-""#,
+            "\n"
+        ),
+        true,
+    ),
+    (
+        "AWSLogs/123456789012/vpcdnsquerylogs/vpc-0a1b2c3d/2026/11/24/vpc-0a1b2c3d_vpcdnsquerylogs_123456789012_20261124T1205Z_7e1f2a3b.log.gz",
+        concat!(
+            r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","vpc_id":"vpc-0a1b2c3d","query_timestamp":"2026-11-24T12:04:57Z","query_name":"shop.example.com.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[{"Rdata":"198.51.100.20","Type":"A","Class":"IN"}],"srcaddr":"10.0.1.23","srcport":"53124","transport":"UDP","srcids":{"instance":"i-0a1b2c3d4e5f60718"}}"#,
+            "\n",
+            r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","vpc_id":"vpc-0a1b2c3d","query_timestamp":"2026-11-24T12:04:58Z","query_name":"pool.miner.example.","query_type":"A","query_class":"IN","rcode":"NXDOMAIN","answers":[],"srcaddr":"10.0.1.23","srcport":"53125","transport":"UDP","srcids":{"instance":"i-0a1b2c3d4e5f60718"}}"#,
+            "\n"
+        ),
+        true,
+    ),
+    (
+        "AWSLogs/123456789012/network-firewall/alert/us-east-1/edge-fw/2026/11/24/12/123456789012_network-firewall_alert_us-east-1_edge-fw_202611241205_9c1d2e3f.log.gz",
+        concat!(
+            r#"{"firewall_name":"edge-fw","availability_zone":"us-east-1a","event_timestamp":"1795953897","event":{"timestamp":"2026-11-24T12:04:57.000000+0000","flow_id":110,"event_type":"alert","src_ip":"10.0.1.23","src_port":40112,"dest_ip":"203.0.113.50","dest_port":443,"proto":"TCP","alert":{"action":"blocked","signature_id":5,"rev":0,"signature":"deny bad domain","category":"","severity":1},"tls":{"sni":"bad.example.net","version":"TLS 1.2"}}}"#,
+            "\n"
+        ),
+        true,
+    ),
+    (
+        "cloudfront/E2K2S3MXEXAMPLE.2026-11-24-12.a1b2c3d4.gz",
+        concat!(
+            "#Version: 1.0\n",
+            "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status\n",
+            "2026-11-24\t12:04:56\tLAX1-C1\t392\t198.51.100.7\tGET\td111111abcdef8.cloudfront.net\t/index.html\t200\n",
+            "2026-11-24\t12:04:57\tLAX1-C1\t390\t203.0.113.9\tGET\td111111abcdef8.cloudfront.net\t/wp-login.php\t404\n"
+        ),
+        true,
+    ),
+    (
+        "s3-access/2026-11-24-12-05-10-1A2B3C4D5E6F7A8B",
+        concat!(
+            r#"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be shop-assets [24/Nov/2026:12:04:56 +0000] 198.51.100.7 arn:aws:iam::123456789012:user/alice 3E57427F3EXAMPLE REST.GET.OBJECT logo.png "GET /shop-assets/logo.png HTTP/1.1" 200 - 2662992 3462992 70 10 "-" "S3Console/0.4" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader shop-assets.s3.us-east-1.amazonaws.com TLSV1.2 - -"#,
+            "\n",
+            r#"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be shop-assets [24/Nov/2026:12:04:58 +0000] 203.0.113.9 - 3E57427F3EXAMPLF REST.GET.OBJECT private/db.sql "GET /shop-assets/private/db.sql HTTP/1.1" 403 AccessDenied 243 - 12 - "-" "curl/8.5.0" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31235= - - - shop-assets.s3.us-east-1.amazonaws.com - - -"#,
+            "\n"
+        ),
+        false,
+    ),
+    (
+        "AWSLogs/123456789012/Config/us-east-1/2026/11/24/ConfigSnapshot/123456789012_Config_us-east-1_ConfigSnapshot_20261124T120510Z_a1b2c3d4.json.gz",
+        r#"{"fileVersion":"1.0","configSnapshotId":"a1b2","configurationItems":[]}"#,
+        true,
+    ),
+];
+
 /// Uploads the objects the sample events in events/ point at: 3 CloudTrail records, a
-/// digest and a 5-finding export.
+/// digest, a 5-finding export, and one object of each log-archive kind.
 pub async fn seed_sample_objects() {
     let s3 = s3().await;
+    for (key, body, gzipped) in ARCHIVE_OBJECTS {
+        let body = if *gzipped { gzip(body.as_bytes()) } else { body.as_bytes().to_vec() };
+        put(&s3, "slf-log-archive", key, body).await;
+    }
     put(&s3, "slf-cloudtrail", TRAIL_KEY, gzip(&cloudtrail_body(3))).await;
     put(&s3, "slf-cloudtrail", DIGEST_KEY, gzip(br#"{"awsAccountId":"123456789012","logFiles":[]}"#)).await;
     put(&s3, "slf-guardduty-export", EXPORT_KEY, gzip(&findings_body(5))).await;
