@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::fields::{Fields, members, text};
+use crate::fields::{Fields, members, text};
 use super::{EntryContext, ObjectOrigin, append_members, write_origin};
 use crate::json;
 use crate::json_validate;

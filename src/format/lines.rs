@@ -1,12 +1,15 @@
-//! Line-oriented objects: GuardDuty findings exports (JSON Lines, one finding a line) and
+//! Line-oriented objects: GuardDuty findings exports (JSON Lines, one finding a line, each
+//! sent in the shape of its EventBridge event) and
 //! any other object (one log a line). Lines are read with a length cap so a file without
 //! newlines cannot exhaust memory.
 
 use std::io::BufRead;
 
 use super::decode::ReadError;
-use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
+use crate::entry::finding::{EnvelopeFallback, FindingBody, dropped_by, write_finding};
 use crate::entry::{EntryContext, ObjectOrigin, plain};
+use crate::finding::Finding;
+use crate::finding::family::guardduty;
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink, SinkError};
 use crate::stats::DropReason;
@@ -63,7 +66,7 @@ fn forward_finding<O: BatchOut>(
 ) -> Result<(), SinkError> {
     // The summary is read in the line's validation pass (UTF-8 included): the line is
     // copied into the entry as is.
-    let Ok(summary) = FindingSummary::parse(line) else {
+    let Ok(summary) = Finding::parse(guardduty(), line) else {
         if line.first() != Some(&b'{') && crate::json_validate::validate(line, |_, _| {}) {
             // `null`, a number, a string, an array: valid JSON, but not a finding.
             sink.drop_record(DropReason::NotARecord);
@@ -72,13 +75,13 @@ fn forward_finding<O: BatchOut>(
         }
         return sink.commit_invalid(ctx, "guardduty", Some(origin), line);
     };
-    if let Some(reason) = summary.dropped_by(&ctx.rules) {
+    if let Some(reason) = dropped_by(&summary, &ctx.rules) {
         sink.drop_record(reason);
         return Ok(());
     }
     let match_text = summary.title.as_deref().map_or(line, str::as_bytes);
     sink.commit(&ctx.rules, match_text, |out| {
-        write_finding(out, ctx, &summary, EnvelopeFallback::default(), FindingBody::Detail(line))
+        write_finding(out, ctx, &summary, EnvelopeFallback::default(), FindingBody::Export(line))
     })
 }
 
