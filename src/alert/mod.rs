@@ -14,13 +14,13 @@ use std::io::Write;
 
 pub use webhook::{SlackWebhook, WebhookError};
 
-pub(crate) use self::finding::EventContext;
 use self::finding::AlertFinding;
-use self::recent::RecentAlerts;
-use crate::finding::Finding;
+pub(crate) use self::finding::EventContext;
 pub(crate) use self::message::MessageSettings;
+use self::recent::RecentAlerts;
 use crate::aws_sdk::SharedSdkConfig;
 use crate::deadline::Deadline;
+use crate::finding::Finding;
 use crate::retry::RetrySettings;
 use crate::secrets::{Secret, SecretError, value_from_secret};
 use crate::stats::Stats;
@@ -200,7 +200,12 @@ impl Alerts {
 
     /// Alerts for `finding`, which came in an event with `context`, unless the policy says
     /// otherwise.
-    pub(crate) async fn alert(&self, finding: &Finding<'_>, context: EventContext<'_>, deadline: Deadline) -> AlertReport {
+    pub(crate) async fn alert(
+        &self,
+        finding: &Finding<'_>,
+        context: EventContext<'_>,
+        deadline: Deadline,
+    ) -> AlertReport {
         let mut finding = AlertFinding::of(finding, context);
         let key = format!("{}/{}", finding.family.source, finding.id);
         if !finding.id.is_empty() && self.recent.contains(&key) {

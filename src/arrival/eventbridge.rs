@@ -46,11 +46,11 @@ pub(crate) fn forward_findings<'a, O: BatchOut>(
     }
     let [account, region, time] = event.fallback_texts();
     let fallback = EnvelopeFallback { account: account.as_deref(), region: region.as_deref(), time: time.as_deref() };
-    if event.family.is_list() {
-        if let Some(split) = SplitEvent::read(&compact) {
-            return forward_split(event.family, &split, fallback, ctx, sink);
-        }
-        // No `detail.findings` list: the event is kept whole, as one log.
+    // A Security Hub event without a `detail.findings` list is kept whole, as one log.
+    if event.family.is_list()
+        && let Some(split) = SplitEvent::read(&compact)
+    {
+        return forward_split(event.family, &split, fallback, ctx, sink);
     }
     let detail = event.envelope.detail.map(|d| d.get().as_bytes()).unwrap_or(b"{}");
     let finding = match Finding::parse(event.family, detail) {
@@ -140,7 +140,9 @@ mod tests {
         let event = FindingEvent { raw: event.as_bytes(), envelope, family };
         forward_findings(&event, &context(), &mut sink).unwrap();
         let (stats, batches, _) = sink.finish();
-        let logs = batches.iter().flat_map(|b| serde_json::from_slice::<Vec<serde_json::Value>>(&b.raw_body().unwrap()).unwrap());
+        let logs = batches
+            .iter()
+            .flat_map(|b| serde_json::from_slice::<Vec<serde_json::Value>>(&b.raw_body().unwrap()).unwrap());
         (stats, logs.collect())
     }
 

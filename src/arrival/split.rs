@@ -111,7 +111,10 @@ mod tests {
     #[test]
     fn resources_keyed_by_type() {
         let v = rewritten(r#"{"Id":"x","Resources":[{"Type":"AwsEc2Instance","Id":"i"},{"Id":"n"},3],"Title":"t"}"#);
-        assert_eq!(v, serde_json::json!({"Id":"x","Title":"t","resources":{"AwsEc2Instance":{"Id":"i"},"Other":{"Id":"n"},"Other #2":3}}));
+        assert_eq!(
+            v,
+            serde_json::json!({"Id":"x","Title":"t","resources":{"AwsEc2Instance":{"Id":"i"},"Other":{"Id":"n"},"Other #2":3}})
+        );
         assert_eq!(rewritten(r#"{"Id":"x","Resources":[]}"#), serde_json::json!({"Id":"x"}));
         assert_eq!(rewritten(r#"{"Resources":"odd"}"#), serde_json::json!({"Resources":"odd"}));
         assert_eq!(rewritten(r#"{}"#), serde_json::json!({}));
@@ -121,8 +124,12 @@ mod tests {
     fn events_without_a_list_are_not_split() {
         assert!(SplitEvent::read(br#"{"detail":{"findings":{}}}"#).is_none());
         assert!(SplitEvent::read(br#"{"source":"x"}"#).is_none());
-        let split = SplitEvent::read(br#"{"id":"e","resources":["a"],"detail":{"findings":[1,{}],"extra":true}}"#).unwrap();
-        assert_eq!((split.envelope.as_slice(), split.detail.as_slice()), (&br#","id":"e""#[..], &br#""extra":true,"#[..]));
+        let split =
+            SplitEvent::read(br#"{"id":"e","resources":["a"],"detail":{"findings":[1,{}],"extra":true}}"#).unwrap();
+        assert_eq!(
+            (split.envelope.as_slice(), split.detail.as_slice()),
+            (&br#","id":"e""#[..], &br#""extra":true,"#[..])
+        );
         assert_eq!(split.findings.len(), 2);
     }
 }

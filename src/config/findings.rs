@@ -13,11 +13,9 @@ pub(super) fn hub_copies_of(get: &impl Fn(&str) -> Option<String>) -> Result<Vec
     let Some(list) = get(VAR) else { return Ok(Vec::new()) };
     let mut products = Vec::new();
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let product = FAMILIES
-            .iter()
-            .filter(|f| f.source == name)
-            .find_map(|f| f.hub_product)
-            .ok_or_else(|| invalid(VAR, format!("`{name}` is not one of guardduty, inspector2, macie, access-analyzer")))?;
+        let product = FAMILIES.iter().filter(|f| f.source == name).find_map(|f| f.hub_product).ok_or_else(|| {
+            invalid(VAR, format!("`{name}` is not one of guardduty, inspector2, macie, access-analyzer"))
+        })?;
         if !products.iter().any(|p| p == product) {
             products.push(product.to_owned());
         }

@@ -7,8 +7,8 @@
 
 use std::borrow::Cow;
 
-use crate::fields::{Fields, members, text};
 use super::{EntryContext, ObjectOrigin, append_members, write_origin};
+use crate::fields::{Fields, members, text};
 use crate::json;
 use crate::json_validate;
 

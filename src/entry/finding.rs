@@ -63,6 +63,17 @@ pub enum FindingBody<'a> {
     },
 }
 
+/// An EventBridge `time` from a finding's date: EventBridge writes whole seconds
+/// (`2026-11-24T11:47:03Z` for `updatedAt` `2026-11-24T11:47:03.204Z`).
+fn event_time(date: &str) -> std::borrow::Cow<'_, str> {
+    match (date.find('.'), date.strip_suffix('Z')) {
+        (Some(dot), Some(_)) if date[dot + 1..date.len() - 1].bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{}Z", &date[..dot]).into()
+        }
+        _ => date.into(),
+    }
+}
+
 /// Writes the entry for one finding into `out`; returns true when its date was clamped.
 pub fn write_finding(
     out: &mut Vec<u8>,
@@ -114,7 +125,13 @@ pub fn write_finding(
             json::write_str(out, family.detail_type);
             out.extend_from_slice(b",\"source\":");
             json::write_str(out, family.event_source);
-            for (name, value) in [("account", finding.account.as_deref()), ("region", finding.region.as_deref()), ("time", finding.date.as_deref())] {
+            let time = finding.date.as_deref().map(event_time);
+            let envelope = [
+                ("account", finding.account.as_deref()),
+                ("region", finding.region.as_deref()),
+                ("time", time.as_deref()),
+            ];
+            for (name, value) in envelope {
                 if let Some(value) = value {
                     out.extend_from_slice(b",\"");
                     out.extend_from_slice(name.as_bytes());
@@ -182,7 +199,7 @@ mod tests {
         assert_eq!(v["source"], "aws.guardduty");
         assert_eq!(v["account"], "222222222222");
         assert_eq!(v["region"], "eu-west-1");
-        assert_eq!(v["time"], "2026-11-24T11:30:00.000Z");
+        assert_eq!(v["time"], "2026-11-24T11:30:00Z");
     }
 
     #[test]

@@ -173,7 +173,10 @@ mod tests {
         assert_eq!(family_of("aws.securityhub", "Findings Imported V2").map(|f| f.shape), Some(FindingShape::Ocsf));
         assert!(family_of("aws.guardduty", "AWS API Call via CloudTrail").is_none());
         assert!(is_finding_source("aws.macie") && !is_finding_source("aws.ec2"));
-        assert_eq!(detail_types_of("aws.guardduty"), "\"GuardDuty Finding\" or \"GuardDuty Malware Protection Object Scan Result\"");
+        assert_eq!(
+            detail_types_of("aws.guardduty"),
+            "\"GuardDuty Finding\" or \"GuardDuty Malware Protection Object Scan Result\""
+        );
         assert!(supported().contains("aws.access-analyzer \"Access Analyzer Finding\""));
         let mut pairs: Vec<_> = FAMILIES.iter().map(|f| (f.event_source, f.detail_type)).collect();
         pairs.dedup();

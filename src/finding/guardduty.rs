@@ -158,48 +158,48 @@ struct RawAdditionalInfo<'a> {
 /// Reads a GuardDuty finding in its validation pass. Fails when `finding` is not a valid
 /// JSON object (UTF-8 included) or repeats a member the model reads.
 pub(super) fn parse(finding: &[u8]) -> Result<Finding<'_>, InvalidFinding> {
-        if finding.first() != Some(&b'{') {
-            return Err(InvalidFinding);
-        }
-        let mut raw = RawFinding::default();
-        if !members(finding, |name, value| raw.note(name, value)) || raw.duplicate {
-            return Err(InvalidFinding);
-        }
-        let instance_id = object::<RawResource>(raw.resource)
-            .and_then(|r| lenient_object::<RawInstance>(r.instance_details))
-            .and_then(|i| lenient_str(i.instance_id))
-            .filter(|id| id.starts_with("i-"));
-        let service = object::<RawService>(raw.service);
-        let sample = service
-            .as_ref()
-            .and_then(|s| lenient_object::<RawAdditionalInfo>(s.additional_info))
-            .and_then(|info| lenient_bool(info.sample))
-            .unwrap_or(false);
-        let archived = service.as_ref().and_then(|s| lenient_bool(s.archived)).unwrap_or(false);
-        let remote_ip = service.as_ref().and_then(|s| remote_ip(s.action));
-        let count = service.as_ref().and_then(|s| s.count).and_then(|c| c.get().parse::<u64>().ok());
-        let first_seen = service.as_ref().and_then(|s| lenient_str(s.first_seen));
-        let last_seen = service.as_ref().and_then(|s| lenient_str(s.last_seen));
-        Ok(Finding {
-            id: text(raw.id),
-            partition: text(raw.partition),
-            created_at: text(raw.created_at),
-            count,
-            first_seen,
-            last_seen,
-            resource_raw: raw.resource,
-            kind: text(raw.kind).filter(|k| !k.is_empty()),
-            title: text(raw.title).or_else(|| text(raw.description)).filter(|t| !t.is_empty()),
-            severity: number(raw.severity),
-            date: text(raw.updated_at).or_else(|| text(raw.created_at)),
-            account: text(raw.account_id),
-            region: text(raw.region),
-            instance_id,
-            sample,
-            closed: archived,
-            remote_ip,
-            ..Finding::default()
-        })
+    if finding.first() != Some(&b'{') {
+        return Err(InvalidFinding);
+    }
+    let mut raw = RawFinding::default();
+    if !members(finding, |name, value| raw.note(name, value)) || raw.duplicate {
+        return Err(InvalidFinding);
+    }
+    let instance_id = object::<RawResource>(raw.resource)
+        .and_then(|r| lenient_object::<RawInstance>(r.instance_details))
+        .and_then(|i| lenient_str(i.instance_id))
+        .filter(|id| id.starts_with("i-"));
+    let service = object::<RawService>(raw.service);
+    let sample = service
+        .as_ref()
+        .and_then(|s| lenient_object::<RawAdditionalInfo>(s.additional_info))
+        .and_then(|info| lenient_bool(info.sample))
+        .unwrap_or(false);
+    let archived = service.as_ref().and_then(|s| lenient_bool(s.archived)).unwrap_or(false);
+    let remote_ip = service.as_ref().and_then(|s| remote_ip(s.action));
+    let count = service.as_ref().and_then(|s| s.count).and_then(|c| c.get().parse::<u64>().ok());
+    let first_seen = service.as_ref().and_then(|s| lenient_str(s.first_seen));
+    let last_seen = service.as_ref().and_then(|s| lenient_str(s.last_seen));
+    Ok(Finding {
+        id: text(raw.id),
+        partition: text(raw.partition),
+        created_at: text(raw.created_at),
+        count,
+        first_seen,
+        last_seen,
+        resource_raw: raw.resource,
+        kind: text(raw.kind).filter(|k| !k.is_empty()),
+        title: text(raw.title).or_else(|| text(raw.description)).filter(|t| !t.is_empty()),
+        severity: number(raw.severity),
+        date: text(raw.updated_at).or_else(|| text(raw.created_at)),
+        account: text(raw.account_id),
+        region: text(raw.region),
+        instance_id,
+        sample,
+        closed: archived,
+        remote_ip,
+        ..Finding::default()
+    })
 }
 
 /// The resource types GuardDuty reports and where their identifiers are.
@@ -251,4 +251,3 @@ pub(super) fn describe(resource: &Value) -> String {
         None => kind.to_owned(),
     }
 }
-

@@ -175,7 +175,9 @@ mod tests {
 
     #[test]
     fn labels_fall_in_their_band() {
-        for (label, band) in [("LOW", Band::Low), ("Medium", Band::Medium), ("HIGH", Band::High), ("CRITICAL", Band::Critical)] {
+        for (label, band) in
+            [("LOW", Band::Low), ("Medium", Band::Medium), ("HIGH", Band::High), ("CRITICAL", Band::Critical)]
+        {
             assert_eq!(label_score(label).map(Band::of), Some(band), "{label}");
         }
         assert_eq!(label_score("INFORMATIONAL"), Some(0.0));

@@ -69,12 +69,7 @@ mod tests {
     use crate::finding::family::{FAMILIES, guardduty};
 
     fn guardduty_finding(created: &str, count: Option<u64>) -> Finding<'static> {
-        Finding {
-            family: Some(guardduty()),
-            created_at: Some(created.to_owned().into()),
-            count,
-            ..Finding::default()
-        }
+        Finding { family: Some(guardduty()), created_at: Some(created.to_owned().into()), count, ..Finding::default() }
     }
 
     #[test]

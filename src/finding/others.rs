@@ -23,9 +23,7 @@ pub(super) fn text(value: &Value) -> Option<Cow<'static, str>> {
 /// An RFC 3339 date (other formats, such as Inspector's `Dec 3, 2021, 6:02:30 PM`, are left
 /// to the envelope's `time`).
 pub(super) fn date(value: &Value) -> Option<Cow<'static, str>> {
-    text(value).filter(|d| {
-        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).is_ok()
-    })
+    text(value).filter(|d| time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).is_ok())
 }
 
 /// A label severity: the score of its band and the label itself.

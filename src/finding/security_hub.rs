@@ -90,7 +90,9 @@ pub(super) fn ocsf(finding: &[u8]) -> Result<Finding<'static>, InvalidFinding> {
         title: text(&info["title"]).or_else(|| text(&info["desc"])),
         severity: ocsf_score(&v["severity_id"]),
         severity_label: text(&v["severity"]),
-        date: text(&info["modified_time_dt"]).or_else(|| text(&v["time_dt"])).or_else(|| text(&info["created_time_dt"])),
+        date: text(&info["modified_time_dt"])
+            .or_else(|| text(&v["time_dt"]))
+            .or_else(|| text(&info["created_time_dt"])),
         created_at: text(&info["created_time_dt"]),
         account: text(&v["cloud"]["account"]["uid"]),
         region: text(&v["cloud"]["region"]),
@@ -125,10 +127,12 @@ mod tests {
 
     #[test]
     fn asff_fields() {
-        let f = asff(br#"{"Id":"x","Types":["TTPs/Command and Control/Backdoor:EC2-C&CActivity.B"],"Title":"t",
+        let f = asff(
+            br#"{"Id":"x","Types":["TTPs/Command and Control/Backdoor:EC2-C&CActivity.B"],"Title":"t",
             "Severity":{"Label":"HIGH","Normalized":70},"Workflow":{"Status":"SUPPRESSED"},
             "ProductArn":"arn:aws:securityhub:us-east-1::product/aws/guardduty",
-            "Resources":[{"Type":"AwsEc2Instance","Id":"arn:aws:ec2:us-east-1:1:instance/i-0abc"}]}"#)
+            "Resources":[{"Type":"AwsEc2Instance","Id":"arn:aws:ec2:us-east-1:1:instance/i-0abc"}]}"#,
+        )
         .unwrap();
         assert_eq!((f.severity, f.closed, f.product.as_deref()), (Some(7.0), true, Some("guardduty")));
         assert_eq!(f.instance_id.as_deref(), Some("i-0abc"));
