@@ -93,9 +93,16 @@ fn without_provenance(mut log: Value) -> Value {
     log
 }
 
+/// A temporary path of its own for each caller (tests run in parallel in one process).
+fn scratch(what: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("slf-{what}-{}-{n}", std::process::id()))
+}
+
 async fn both_paths() -> Vec<(Value, Value)> {
     let findings = findings();
-    let dir = std::env::temp_dir().join(format!("slf-exports-{}", std::process::id()));
+    let dir = scratch("exports");
     let export = dir.join("AWSLogs/123456789012/GuardDuty/us-east-1/2026/11/24");
     std::fs::create_dir_all(&export).unwrap();
     let lines: Vec<String> = findings.iter().map(Value::to_string).collect();
@@ -105,7 +112,7 @@ async fn both_paths() -> Vec<(Value, Value)> {
     assert_eq!(exported.len(), findings.len());
     let mut pairs = Vec::new();
     for (finding, exported) in findings.iter().zip(exported) {
-        let path = std::env::temp_dir().join(format!("slf-twin-{}-{}.json", std::process::id(), pairs.len()));
+        let path = scratch("twin");
         std::fs::write(&path, event_of(finding).to_string()).unwrap();
         let mut twin = logs_of(vec!["invoke".into(), path.clone().into()]).await;
         std::fs::remove_file(&path).unwrap();

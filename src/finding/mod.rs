@@ -15,7 +15,6 @@ mod security_hub;
 use std::borrow::Cow;
 
 pub(crate) use self::family::{FAMILIES, Family, FindingShape};
-pub(crate) use self::novelty::Novelty;
 use crate::severity::Band;
 
 /// One finding, as both the log entry and the alert see it. Fields of an unexpected type
@@ -67,6 +66,18 @@ pub struct Finding<'a> {
     pub(crate) product: Option<Cow<'a, str>>,
     /// What the finding itself says about being new (OCSF `activity_id`), if anything.
     pub(crate) novelty: Novelty,
+}
+
+/// What the finding itself says about being new, when its format says it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Novelty {
+    /// The format does not say.
+    #[default]
+    Unknown,
+    /// A new finding (OCSF `activity_id` 1).
+    New,
+    /// An update of an existing finding (OCSF `activity_id` 2).
+    Update,
 }
 
 /// A finding that is not a valid JSON object (or repeats a member its reader reads).

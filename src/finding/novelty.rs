@@ -15,23 +15,11 @@
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use super::{Finding, FindingShape};
+use super::{Finding, FindingShape, Novelty};
 
 /// The longest time between a finding's creation and its first publication (GuardDuty's
 /// shortest publishing frequency: re-publications come later).
 pub(crate) const FIRST_PUBLICATION_WINDOW: Duration = Duration::minutes(15);
-
-/// What the finding itself says about being new, when its format says it.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Novelty {
-    /// The format does not say.
-    #[default]
-    Unknown,
-    /// A new finding (OCSF `activity_id` 1).
-    New,
-    /// An update of an existing finding (OCSF `activity_id` 2).
-    Update,
-}
 
 fn instant(text: Option<&str>) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text?.trim(), &Rfc3339).ok()

@@ -3,9 +3,8 @@
 
 use serde_json::Value;
 
-use super::novelty::Novelty;
 use super::others::{object, text};
-use super::{Finding, InvalidFinding, label_score};
+use super::{Finding, InvalidFinding, Novelty, label_score};
 
 /// The AWS product in a Security Hub product ARN (`arn:aws:securityhub:us-east-1::product/aws/guardduty`
 /// or `…::productv2/aws/guardduty` → `guardduty`); `None` for partner products.
