@@ -14,7 +14,7 @@ use std::io::Write;
 
 pub use webhook::{SlackWebhook, WebhookError};
 
-use self::finding::AlertFinding;
+pub(crate) use self::finding::AlertFinding;
 pub(crate) use self::finding::EventContext;
 pub(crate) use self::message::MessageSettings;
 use self::recent::RecentAlerts;

@@ -129,7 +129,8 @@ mod tests {
     use crate::entry::test_support::context;
     use crate::finding::family::family_of;
 
-    pub(crate) fn logs(event: &str) -> (crate::stats::Stats, Vec<serde_json::Value>) {
+    /// The logs of `event` and the findings alerts see.
+    fn logs_and_findings(event: &str) -> (crate::stats::Stats, Vec<serde_json::Value>, Vec<Finding<'_>>) {
         let mut sink = EntrySink::new(Vec::new());
         let envelope = Envelope::parse(event.as_bytes()).unwrap();
         let family = family_of(
@@ -138,12 +139,56 @@ mod tests {
         )
         .unwrap();
         let event = FindingEvent { raw: event.as_bytes(), envelope, family };
-        forward_findings(&event, &context(), &mut sink).unwrap();
+        let findings = forward_findings(&event, &context(), &mut sink).unwrap();
         let (stats, batches, _) = sink.finish();
         let logs = batches
             .iter()
             .flat_map(|b| serde_json::from_slice::<Vec<serde_json::Value>>(&b.raw_body().unwrap()).unwrap());
-        (stats, logs.collect())
+        (stats, logs.collect(), findings)
+    }
+
+    /// The log and the alert of every bundled finding event say the same: they are built
+    /// from one parsed finding. A second parser for either would fail here as soon as the two
+    /// disagree on a sample.
+    #[test]
+    fn the_log_and_the_alert_agree_for_every_sample() {
+        use crate::alert::{AlertFinding, EventContext};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+        let mut checked = 0;
+        for path in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Ok(envelope) = Envelope::parse(text.as_bytes()) else { continue };
+            let (Some(source), Some(detail_type)) = (lenient_str(envelope.source), lenient_str(envelope.detail_type))
+            else {
+                continue;
+            };
+            if family_of(&source, &detail_type).is_none() {
+                continue;
+            }
+            let (_, logs, findings) = logs_and_findings(&text);
+            assert_eq!(logs.len(), findings.len(), "{path:?}");
+            for (log, finding) in logs.iter().zip(&findings) {
+                let alert = AlertFinding::of(finding, EventContext::default());
+                let name = format!("{path:?}");
+                assert_eq!(log["evt"]["name"].as_str().unwrap_or_default(), alert.kind, "{name}");
+                assert_eq!(log["message"].as_str().unwrap(), finding.headline(), "{name}");
+                assert!(alert.title.is_empty() || log["message"] == alert.title.as_str(), "{name}");
+                assert_eq!(log["status"], alert.band().status(), "{name}");
+                let tags = log["ddtags"].as_str().unwrap();
+                assert!(tags.contains(&format!("severity:{}", alert.band().tag())), "{name}: {tags}");
+                if !alert.account.is_empty() {
+                    assert!(tags.contains(&format!("aws_account:{}", alert.account)), "{name}: {tags}");
+                }
+                assert_eq!(log["ddsource"], alert.family.source, "{name}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 15, "only {checked} findings checked");
+    }
+
+    fn logs(event: &str) -> (crate::stats::Stats, Vec<serde_json::Value>) {
+        let (stats, logs, _) = logs_and_findings(event);
+        (stats, logs)
     }
 
     #[test]
