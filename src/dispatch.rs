@@ -1,4 +1,5 @@
-//! Which event shape an invocation carries: a GuardDuty finding from EventBridge, an S3
+//! Which event shape an invocation carries: a finding event from EventBridge (any family of
+//! the table in `finding::family`), an S3
 //! notification (direct, SNS, EventBridge "Object Created", S3 test event) or an SQS batch
 //! of notifications, or S3 Batch Operations tasks. Anything else is a clear error naming what was received.
 
@@ -12,12 +13,13 @@ use crate::arrival::batch_operations::{self, BatchJob, BatchPayloadError};
 use crate::arrival::envelope::Envelope;
 use crate::arrival::eventbridge::FindingEvent;
 use crate::arrival::s3_notification::{self, Notification, NotificationError, is_object_created};
+use crate::finding::family::{detail_types_of, family_of, is_finding_source, supported};
 use crate::json::lenient_str;
 
 /// The recognised shape of an invocation payload.
 #[derive(Debug)]
 pub enum Invocation<'a> {
-    /// An EventBridge `aws.guardduty` / `GuardDuty Finding` event.
+    /// An EventBridge finding event of one of the families.
     Finding(FindingEvent<'a>),
     /// An S3 notification naming objects.
     Objects(Notification),
@@ -42,14 +44,22 @@ pub enum DispatchError {
     /// Not a JSON object at all.
     #[error("the event is not a JSON object ({0})")]
     NotAnObject(String),
-    /// A GuardDuty event that is not a finding.
+    /// An event of a finding service that is not a finding.
     #[error(
-        "the event is an aws.guardduty event of detail-type {0:?}, not a \"GuardDuty Finding\"; narrow the EventBridge rule to detail-type \"GuardDuty Finding\""
+        "the event is an {event_source} event of detail-type {detail_type:?}, not a finding; narrow the EventBridge rule to detail-type {expected}"
     )]
-    NotAFinding(String),
+    NotAFinding {
+        /// The event's `source`.
+        event_source: String,
+        /// Its `detail-type`.
+        detail_type: String,
+        /// The finding detail-types of that source.
+        expected: String,
+    },
     /// Some other event.
     #[error(
-        "unsupported event: {0}; expected a GuardDuty Finding EventBridge event or an S3 ObjectCreated notification (direct, SNS, SQS or EventBridge)"
+        "unsupported event: {0}; expected a finding event ({families}) or an S3 ObjectCreated notification (direct, SNS, SQS or EventBridge); narrow the EventBridge rule to these",
+        families = supported()
     )]
     Unsupported(String),
     /// A notification that cannot be read.
@@ -80,10 +90,15 @@ pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
         Envelope::parse(event).map_err(|err| DispatchError::NotAnObject(describe_non_object(event, &err)))?;
     let source = lenient_str(envelope.source);
     let detail_type = lenient_str(envelope.detail_type);
-    if source.as_deref() == Some("aws.guardduty") {
-        return match detail_type.as_deref() {
-            Some("GuardDuty Finding") => Ok(Invocation::Finding(FindingEvent { raw: event, envelope })),
-            other => Err(DispatchError::NotAFinding(other.unwrap_or("(none)").to_owned())),
+    if let Some(source) = source.as_deref().filter(|s| is_finding_source(s)) {
+        let detail_type = detail_type.as_deref().unwrap_or("(none)");
+        return match family_of(source, detail_type) {
+            Some(family) => Ok(Invocation::Finding(FindingEvent { raw: event, envelope, family })),
+            None => Err(DispatchError::NotAFinding {
+                event_source: source.to_owned(),
+                detail_type: detail_type.to_owned(),
+                expected: detail_types_of(source),
+            }),
         };
     }
     if envelope.invocation_schema_version.is_some() {

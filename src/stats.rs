@@ -25,11 +25,14 @@ pub enum DropReason {
     /// Valid JSON but not an object (`null`, a number, a string, an array) where a record or
     /// finding should be: not a log.
     NotARecord,
+    /// A Security Hub copy of a finding whose product is forwarded directly
+    /// (`SECURITYHUB_SKIP_COPIES_OF`).
+    SecurityHubCopy,
 }
 
 impl DropReason {
     /// Every reason, in summary order.
-    pub(crate) const ALL: [DropReason; 8] = [
+    pub(crate) const ALL: [DropReason; 9] = [
         DropReason::EntryTooLarge,
         DropReason::RecordTooLarge,
         DropReason::BelowMinSeverity,
@@ -38,6 +41,7 @@ impl DropReason {
         DropReason::NotIncluded,
         DropReason::RejectedByIntake,
         DropReason::NotARecord,
+        DropReason::SecurityHubCopy,
     ];
 
     /// CloudWatch metric name.
@@ -51,6 +55,7 @@ impl DropReason {
             DropReason::NotIncluded => "DroppedNotIncluded",
             DropReason::RejectedByIntake => "DroppedRejectedByIntake",
             DropReason::NotARecord => "DroppedNotARecord",
+            DropReason::SecurityHubCopy => "DroppedSecurityHubCopy",
         }
     }
 
@@ -65,6 +70,7 @@ impl DropReason {
             DropReason::NotIncluded => "dropped_not_included",
             DropReason::RejectedByIntake => "dropped_rejected_by_intake",
             DropReason::NotARecord => "dropped_not_a_record",
+            DropReason::SecurityHubCopy => "dropped_security_hub_copy",
         }
     }
 }
@@ -272,6 +278,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), counters.len());
-        assert_eq!(counters.len(), 33);
+        assert_eq!(counters.len(), 34);
     }
 }

@@ -59,6 +59,12 @@ fn dry_run_shows_the_slack_alert_for_every_high_and_critical_sample() {
         ("guardduty-finding-high-update.json", false),
         ("guardduty-finding-medium.json", false),
         ("guardduty-finding-low.json", false),
+        ("securityhub-findings-imported.json", true),
+        ("securityhub-findings-imported-v2-ocsf.json", true),
+        ("inspector2-finding.json", true),
+        ("macie-finding.json", true),
+        ("access-analyzer-finding.json", false),
+        ("guardduty-malware-protection-scan-result.json", true),
     ] {
         let output = bin()
             .args(["invoke", "--dry-run"])

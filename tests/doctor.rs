@@ -54,6 +54,20 @@ async fn doctor(intake: &TestIntake, bucket: &str, env: &[(&str, &str)]) -> (boo
     (output.status.success(), stdout)
 }
 
+/// The template's GuardDuty rule, targeting the function, and a rule of another function.
+async fn finding_rules() {
+    let events = moto::events().await;
+    let other = FN_ARN.replace("security-log-forwarder", "someone-else");
+    for (name, pattern, target) in [
+        ("slf-doctor-guardduty", r#"{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]}"#, FN_ARN),
+        ("slf-doctor-other", r#"{"source":["aws.inspector2"],"detail-type":["Inspector2 Finding"]}"#, other.as_str()),
+    ] {
+        events.put_rule().name(name).event_pattern(pattern).send().await.unwrap();
+        let target = aws_sdk_eventbridge::types::Target::builder().id("forwarder").arn(target).build().unwrap();
+        events.put_targets().rule(name).targets(target).send().await.unwrap();
+    }
+}
+
 fn line<'a>(stdout: &'a str, name: &str) -> &'a str {
     stdout.lines().find(|l| l[4..].starts_with(name)).unwrap_or_else(|| panic!("no `{name}` line in\n{stdout}"))
 }
@@ -62,11 +76,19 @@ fn line<'a>(stdout: &'a str, name: &str) -> &'a str {
 async fn a_working_setup_passes_every_check() {
     let b = "slf-wiring-doctor-ok";
     bucket(b, true, NEWEST, EXPORT).await;
+    finding_rules().await;
     let arn = secret("slf-wiring-doctor-key", &format!(r#"{{"api_key":"{KEY}"}}"#)).await;
     let intake = TestIntake::start(KEY).await;
     let (ok, stdout) = doctor(&intake, b, &[("DD_API_KEY_SECRET_ARN", &arn)]).await;
     assert!(ok, "{stdout}");
-    assert!(stdout.lines().all(|l| l.starts_with("✓ ")), "{stdout}");
+    assert!(stdout.lines().all(|l| l.starts_with("✓ ") || l.starts_with("· ")), "{stdout}");
+    assert!(!stdout.contains("slf-doctor-other"), "rules of other functions are not listed");
+    let rule = line(&stdout, "finding rule: slf-doctor-guardduty");
+    assert!(rule.contains("(ENABLED) sends GuardDuty;") && rule.contains("MatchedEvents"), "{stdout}");
+    assert!(
+        stdout.contains("· finding families not forwarded: GuardDuty Malware Protection, Security Hub"),
+        "{stdout}"
+    );
     assert!(line(&stdout, "API key:").contains("read from the secret slf-wiring-doctor-key"), "{stdout}");
     assert!(line(&stdout, "API key accepted").contains(&intake.addr().to_string()), "{stdout}");
     assert!(line(&stdout, &format!("s3://{b} notification")).contains("`security-log-forwarder-"), "{stdout}");
@@ -107,6 +129,7 @@ async fn a_key_the_intake_refuses_and_a_missing_secret() {
 async fn a_bucket_without_notification_and_a_bad_setting() {
     let b = "slf-wiring-doctor-bare";
     bucket(b, false, NEWEST, EXPORT).await;
+    finding_rules().await;
     let intake = TestIntake::start(KEY).await;
     let (ok, stdout) = doctor(&intake, b, &[("DD_API_KEY", KEY)]).await;
     assert!(!ok);

@@ -24,6 +24,7 @@ fn finding(severity: f64, updated: bool, edit: impl FnOnce(&mut Value)) -> Vec<u
     detail["id"] = format!("finding-{severity}-{updated}").into();
     if updated {
         detail["createdAt"] = "2026-11-20T00:00:00.000Z".into();
+        detail["service"]["count"] = 5.into();
     }
     edit(detail);
     e.to_string().into_bytes()

@@ -112,6 +112,7 @@ fn guardduty_rules(t: &Value) -> Vec<(&str, &Value)> {
         .filter(|(_, rule)| {
             let pattern = rendered_pattern(rule, &[("GuardDutyMinSeverity", "0")]);
             pattern["source"].as_array().is_some_and(|s| s.contains(&json!("aws.guardduty")))
+                && pattern["detail-type"] == json!(["GuardDuty Finding"])
         })
         .collect()
 }
@@ -354,4 +355,56 @@ fn the_backfill_role_is_optional_trusts_batch_operations_and_invokes_only_this_f
     let (_, function) = function(&t);
     let reserved = &function["Properties"]["ReservedConcurrentExecutions"];
     assert_eq!(reserved["Fn::If"][0], "HasReservedConcurrency");
+}
+
+#[test]
+fn one_switched_rule_per_finding_family_with_its_permission_and_dead_letters() {
+    let t = template();
+    let (function_name, function) = function(&t);
+    let families = [
+        ("ForwardGuardDutyFindings", "aws.guardduty", "GuardDuty Finding", "true"),
+        (
+            "ForwardMalwareProtectionResults",
+            "aws.guardduty",
+            "GuardDuty Malware Protection Object Scan Result",
+            "false",
+        ),
+        ("ForwardSecurityHubFindings", "aws.securityhub", "Security Hub Findings - Imported", "false"),
+        ("ForwardSecurityHubOcsfFindings", "aws.securityhub", "Findings Imported V2", "false"),
+        ("ForwardInspectorFindings", "aws.inspector2", "Inspector2 Finding", "false"),
+        ("ForwardMacieFindings", "aws.macie", "Macie Finding", "false"),
+        ("ForwardAccessAnalyzerFindings", "aws.access-analyzer", "Access Analyzer Finding", "false"),
+    ];
+    let dead_letter_sources =
+        t["Resources"]["FailureQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Condition"]["ArnEquals"]
+            ["aws:SourceArn"]
+            .to_string();
+    for (switch, source, detail_type, default) in families {
+        assert_eq!(t["Parameters"][switch]["Default"], default, "{switch}");
+        let rules: Vec<_> = resources_of_type(&t, "AWS::Events::Rule")
+            .into_iter()
+            .filter(|(_, rule)| {
+                let pattern = rendered_pattern(rule, &[("GuardDutyMinSeverity", "0")]);
+                pattern["source"] == json!([source]) && pattern["detail-type"] == json!([detail_type])
+            })
+            .collect();
+        assert_eq!(rules.len(), 1, "one rule for {source} {detail_type}");
+        let (name, rule) = rules[0];
+        let condition = rule["Condition"].as_str().unwrap_or_else(|| panic!("{name} has no Condition"));
+        assert_eq!(t["Conditions"][condition]["Fn::Equals"][0]["Ref"], switch, "{name} is switched by {switch}");
+        let targets = rule["Properties"]["Targets"].as_array().unwrap();
+        assert!(targets.iter().all(|target| referenced(&target["Arn"]) == Some(function_name)), "{name}");
+        assert!(targets.iter().all(|target| target["DeadLetterConfig"]["Arn"].is_object()), "{name}");
+        let permitted = resources_of_type(&t, "AWS::Lambda::Permission").into_iter().any(|(_, p)| {
+            p["Condition"] == condition
+                && p["Properties"]["Principal"] == "events.amazonaws.com"
+                && referenced(&p["Properties"]["SourceArn"]) == Some(name)
+        });
+        assert!(permitted, "{name} needs its own Lambda permission");
+        assert!(dead_letter_sources.contains(&format!("\"{name}\"")), "{name} may send dead letters");
+    }
+    let skip = function["Properties"]["Environment"]["Variables"]["SECURITYHUB_SKIP_COPIES_OF"].to_string();
+    for family in ["guardduty,", "inspector2,", "macie,", "access-analyzer"] {
+        assert!(skip.contains(family), "SECURITYHUB_SKIP_COPIES_OF lists {family} when its rule exists");
+    }
 }

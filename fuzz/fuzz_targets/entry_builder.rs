@@ -1,4 +1,4 @@
-//! Any JSON object as a finding, an EventBridge envelope and a CloudTrail record: the entry
+//! Any JSON object as a finding of every family, an EventBridge envelope and a CloudTrail record: the entry
 //! built from it is valid JSON, and scrubbing keeps it valid.
 #![no_main]
 
@@ -7,7 +7,7 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use security_log_forwarder::internals::{
-    EnvelopeFallback, FindingBody, FindingSummary, ObjectOrigin, RecordSummary, RecordWriter, Scrubber, write_compact,
+    EnvelopeFallback, FAMILIES, Finding, FindingBody, ObjectOrigin, RecordSummary, RecordWriter, Scrubber, write_compact,
     write_finding,
 };
 
@@ -27,12 +27,15 @@ fuzz_target!(|data: &[u8]| {
     let scrubber = Scrubber::new(true, true, Some((r#"[{}":,\\]"#, "#"))).unwrap().unwrap();
     let mut scrubbed = Vec::new();
 
-    let finding = FindingSummary::parse(&compact).unwrap_or_default();
-    for body in [FindingBody::Detail(&compact), FindingBody::Envelope(&compact)] {
-        write_finding(&mut out, &ctx, &finding, EnvelopeFallback::default(), body);
-        valid(&out);
-        if scrubber.scrub_entry(&out, &mut scrubbed) {
-            valid(&scrubbed);
+    for family in &FAMILIES {
+        let finding = Finding::parse(family, &compact).unwrap_or_default();
+        let split = FindingBody::Split { envelope: b"", detail: b"", finding: &compact };
+        for body in [FindingBody::Export(&compact), FindingBody::Event(&compact), split] {
+            write_finding(&mut out, &ctx, &finding, EnvelopeFallback::default(), body);
+            valid(&out);
+            if scrubber.scrub_entry(&out, &mut scrubbed) {
+                valid(&scrubbed);
+            }
         }
     }
     if let Ok(record) = RecordSummary::parse(&compact) {

@@ -1,146 +1,125 @@
-//! What an alert says about a finding, read from the finding itself (the EventBridge
-//! `detail`). Everything here is untrusted text: it is escaped when the message is built.
+//! What an alert says about a finding: a view of the one parsed [`Finding`] the log entry is
+//! built from too, so the alert and the log always agree. Everything here is untrusted text:
+//! it is escaped when the message is built.
 
-use serde::Deserialize;
-use serde_json::Value;
+use crate::finding::{FAMILIES, Family, Finding};
+use crate::severity::Band;
 
 /// The fields of a finding an alert shows or decides on.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AlertFinding {
-    /// `id`.
+    /// The family (its name, console page and log attributes).
+    pub(crate) family: &'static Family,
+    /// The finding's id.
     pub(crate) id: String,
-    /// `type`, e.g. `UnauthorizedAccess:EC2/SSHBruteForce`.
+    /// Its kind (the log's `evt.name`), e.g. `UnauthorizedAccess:EC2/SSHBruteForce`.
     pub(crate) kind: String,
-    /// `title`.
+    /// The title (the log's `message`).
     pub(crate) title: String,
-    /// `severity` (a numeric string is accepted).
+    /// The severity on GuardDuty's 0–10 scale.
     pub(crate) severity: Option<f64>,
-    /// `accountId`, else the envelope's `account`.
+    /// The severity as shown: the service's label, else the score.
+    pub(crate) severity_text: String,
+    /// The affected account, else the envelope's `account`.
     pub(crate) account: String,
-    /// `region`, else the envelope's `region`.
+    /// The region, else the envelope's `region`.
     pub(crate) region: String,
-    /// `partition` (`aws`, `aws-us-gov`, `aws-cn`).
+    /// `aws`, `aws-us-gov`, `aws-cn`.
     pub(crate) partition: String,
-    /// `createdAt`.
-    pub(crate) created_at: String,
-    /// `updatedAt`.
-    pub(crate) updated_at: String,
-    /// `service.eventFirstSeen`.
+    /// When the activity was first seen.
     pub(crate) first_seen: String,
-    /// `service.eventLastSeen`.
+    /// When it was last seen.
     pub(crate) last_seen: String,
-    /// `service.count`.
+    /// How many times it was seen.
     pub(crate) count: Option<u64>,
-    /// `service.additionalInfo.sample`.
+    /// A sample finding.
     pub(crate) sample: bool,
-    /// `service.archived`.
-    pub(crate) archived: bool,
+    /// Archived, suppressed, resolved or closed.
+    pub(crate) closed: bool,
+    /// A re-publication of a finding rather than its first publication.
+    pub(crate) update: bool,
     /// The affected resource, described by its type and identifiers.
     pub(crate) resource: String,
 }
 
-impl AlertFinding {
-    /// Reads a finding (the EventBridge `detail`), with the envelope's account and region as
-    /// fallbacks. Fields of an unexpected type are treated as absent.
-    pub(crate) fn parse(detail: &[u8], envelope_account: &str, envelope_region: &str) -> Self {
-        let finding: Value = serde_json::from_slice(detail).unwrap_or(Value::Null);
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-        let service = &finding["service"];
-        let or = |value: String, fallback: &str| if value.is_empty() { fallback.to_owned() } else { value };
+impl Default for AlertFinding {
+    fn default() -> Self {
         Self {
-            id: text(&finding["id"]),
-            kind: text(&finding["type"]),
-            title: text(&finding["title"]),
-            severity: number(&finding["severity"]),
-            account: or(text(&finding["accountId"]), envelope_account),
-            region: or(text(&finding["region"]), envelope_region),
-            partition: text(&finding["partition"]),
-            created_at: text(&finding["createdAt"]),
-            updated_at: text(&finding["updatedAt"]),
-            first_seen: text(&service["eventFirstSeen"]),
-            last_seen: text(&service["eventLastSeen"]),
-            count: service["count"].as_u64(),
-            sample: flag(&service["additionalInfo"]["sample"]),
-            archived: flag(&service["archived"]),
-            resource: resource(&finding["resource"]),
+            family: &FAMILIES[0],
+            id: String::new(),
+            kind: String::new(),
+            title: String::new(),
+            severity: None,
+            severity_text: String::new(),
+            account: String::new(),
+            region: String::new(),
+            partition: String::new(),
+            first_seen: String::new(),
+            last_seen: String::new(),
+            count: None,
+            sample: false,
+            closed: false,
+            update: false,
+            resource: String::new(),
+        }
+    }
+}
+
+/// The envelope of the event a finding came in: fallbacks and the publication time.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct EventContext<'a> {
+    /// `account`.
+    pub(crate) account: &'a str,
+    /// `region`.
+    pub(crate) region: &'a str,
+    /// `time`: when the event was published.
+    pub(crate) time: Option<&'a str>,
+}
+
+impl AlertFinding {
+    /// The alert's view of `finding`, which arrived in an event with `context`.
+    pub(crate) fn of(finding: &Finding<'_>, context: EventContext<'_>) -> Self {
+        let text = |value: &Option<std::borrow::Cow<'_, str>>| value.as_deref().unwrap_or_default().to_owned();
+        let or = |value: String, fallback: &str| if value.is_empty() { fallback.to_owned() } else { value };
+        let severity_text = match (&finding.severity_label, finding.severity) {
+            (Some(label), _) => label.to_string(),
+            (None, Some(score)) => score.to_string(),
+            (None, None) => String::new(),
+        };
+        Self {
+            family: finding.family.unwrap_or(&FAMILIES[0]),
+            id: text(&finding.id),
+            kind: text(&finding.kind),
+            title: text(&finding.title),
+            severity: finding.severity,
+            severity_text,
+            account: or(text(&finding.account), context.account),
+            region: or(text(&finding.region), context.region),
+            partition: text(&finding.partition),
+            first_seen: text(&finding.first_seen),
+            last_seen: text(&finding.last_seen),
+            count: finding.count,
+            sample: finding.sample,
+            closed: finding.closed,
+            update: !finding.is_first_publication(context.time),
+            resource: finding.resource_text(),
         }
     }
 
-    /// Whether this is the first publication of the finding rather than an update of an
-    /// existing one: GuardDuty sets `updatedAt` anew on every update of the same finding
-    /// (same `id`, growing `service.count`), so a new finding has `updatedAt` = `createdAt`.
-    /// A finding without both dates counts as new.
-    pub(crate) fn is_new(&self) -> bool {
-        self.created_at.is_empty() || self.updated_at.is_empty() || self.created_at == self.updated_at
-    }
-}
-
-fn number(value: &Value) -> Option<f64> {
-    let n = match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    };
-    n.filter(|n| n.is_finite())
-}
-
-fn flag(value: &Value) -> bool {
-    matches!(value, Value::Bool(true)) || value.as_str() == Some("true")
-}
-
-/// The resource types GuardDuty reports and where their identifiers are.
-#[derive(Deserialize)]
-struct Named {
-    name: Option<String>,
-}
-
-/// `Instance i-0abc (web-1)`, `AccessKey alice (ASIA…)`, `S3Bucket logs, backups`,
-/// `EKSCluster prod`…; just the type when it names nothing known.
-fn resource(resource: &Value) -> String {
-    let kind = resource["resourceType"].as_str().unwrap_or("resource");
-    let text = |v: &Value| v.as_str().map(str::to_owned);
-    let identity = match kind {
-        "Instance" => {
-            let details = &resource["instanceDetails"];
-            let name = details["tags"].as_array().and_then(|tags| {
-                tags.iter().find(|t| t["key"] == "Name").and_then(|t| t["value"].as_str().map(str::to_owned))
-            });
-            text(&details["instanceId"]).map(|id| match name {
-                Some(name) => format!("{id} ({name})"),
-                None => id,
-            })
-        }
-        "AccessKey" => {
-            let details = &resource["accessKeyDetails"];
-            match (text(&details["userName"]), text(&details["accessKeyId"])) {
-                (Some(user), Some(key)) => Some(format!("{user} ({key})")),
-                (user, key) => user.or(key),
-            }
-        }
-        "S3Bucket" => resource["s3BucketDetails"].as_array().map(|buckets| {
-            let names: Vec<String> =
-                buckets.iter().filter_map(|b| serde_json::from_value::<Named>(b.clone()).ok()?.name).take(5).collect();
-            names.join(", ")
-        }),
-        "EKSCluster" => text(&resource["eksClusterDetails"]["name"]),
-        "ECSCluster" => text(&resource["ecsClusterDetails"]["name"]),
-        "Container" => {
-            text(&resource["containerDetails"]["name"]).or_else(|| text(&resource["containerDetails"]["image"]))
-        }
-        "RDSDBInstance" => text(&resource["rdsDbInstanceDetails"]["dbInstanceIdentifier"]),
-        "RDSLimitlessDB" => text(&resource["rdsLimitlessDbDetails"]["dbShardGroupIdentifier"]),
-        "Lambda" => text(&resource["lambdaDetails"]["functionName"]),
-        _ => None,
-    };
-    match identity.filter(|i| !i.is_empty()) {
-        Some(identity) => format!("{kind} {identity}"),
-        None => kind.to_owned(),
+    /// The severity band (Low without a severity).
+    pub(crate) fn band(&self) -> Band {
+        Band::of(self.severity.unwrap_or(0.0))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::family::guardduty;
+
+    fn alert(detail: &[u8], context: EventContext<'_>) -> AlertFinding {
+        AlertFinding::of(&Finding::parse(guardduty(), detail).unwrap(), context)
+    }
 
     #[test]
     fn reads_what_an_alert_shows() {
@@ -150,25 +129,25 @@ mod tests {
             "resource":{"resourceType":"Instance","instanceDetails":{"instanceId":"i-0abc","tags":[{"key":"Name","value":"web-1"}]}},
             "service":{"eventFirstSeen":"2026-12-01T09:55:00Z","eventLastSeen":"2026-12-01T09:59:00Z","count":3,
                        "archived":false,"additionalInfo":{"sample":true}}}"#;
-        let f = AlertFinding::parse(detail, "999", "us-east-1");
+        let f = alert(detail, EventContext { account: "999", region: "us-east-1", time: Some("2026-12-01T10:04:00Z") });
         assert_eq!(f.severity, Some(8.5));
         assert_eq!((f.account.as_str(), f.region.as_str()), ("111122223333", "eu-west-1"));
         assert_eq!(f.resource, "Instance i-0abc (web-1)");
         assert_eq!(f.count, Some(3));
-        assert!(f.sample && !f.archived && f.is_new());
+        assert!(f.sample && !f.closed && !f.update);
     }
 
     #[test]
     fn updates_fallbacks_and_other_resources() {
         let detail = br#"{"createdAt":"2026-12-01T10:00:00Z","updatedAt":"2026-12-01T16:00:00Z",
             "resource":{"resourceType":"AccessKey","accessKeyDetails":{"userName":"alice","accessKeyId":"ASIA1"}},
-            "service":{"archived":"true"}}"#;
-        let f = AlertFinding::parse(detail, "999", "us-east-1");
-        assert!(!f.is_new() && f.archived);
+            "service":{"archived":"true","count":5}}"#;
+        let f = alert(detail, EventContext { account: "999", region: "us-east-1", time: Some("2026-12-01T16:05:00Z") });
+        assert!(f.update && f.closed);
         assert_eq!((f.account.as_str(), f.region.as_str()), ("999", "us-east-1"));
         assert_eq!(f.resource, "AccessKey alice (ASIA1)");
         let bucket = br#"{"resource":{"resourceType":"S3Bucket","s3BucketDetails":[{"name":"a"},{"name":"b"}]}}"#;
-        assert_eq!(AlertFinding::parse(bucket, "", "").resource, "S3Bucket a, b");
-        assert_eq!(AlertFinding::parse(b"not json", "", "").resource, "resource");
+        assert_eq!(alert(bucket, EventContext::default()).resource, "S3Bucket a, b");
+        assert_eq!(alert(b"{}", EventContext::default()).resource, "resource");
     }
 }

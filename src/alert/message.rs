@@ -72,32 +72,38 @@ fn escaped(c: char) -> std::borrow::Cow<'static, str> {
     }
 }
 
-/// The finding in the GuardDuty console of its region (and partition).
+/// The finding in its service's console, in its region (and partition).
 pub(crate) fn console_url(finding: &AlertFinding) -> String {
     let domain = match finding.partition.as_str() {
         "aws-us-gov" => "console.amazonaws-us-gov.com",
         "aws-cn" => "console.amazonaws.cn",
         _ => "console.aws.amazon.com",
     };
-    let id = utf8_percent_encode(&finding.id, URL_SAFE);
+    let id = utf8_percent_encode(&finding.id, URL_SAFE).to_string();
+    let path = finding.family.console_path.replace("{id}", &id);
     let region = &finding.region;
     if !region.is_empty() && region.len() <= 32 && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        format!("https://{region}.{domain}/guardduty/home?region={region}#/findings?macros=current&fId={id}")
+        format!("https://{region}.{domain}/{}", path.replace("{region}", region))
     } else {
-        format!("https://{domain}/guardduty/home#/findings?macros=current&fId={id}")
+        format!("https://{domain}/{}", path.replace("?region={region}", ""))
     }
 }
 
 /// The Datadog log search for the finding's logs.
 pub(crate) fn datadog_url(finding: &AlertFinding, app: &str) -> String {
-    let query = format!("source:guardduty @detail.id:{}", finding.id);
+    let id = &finding.id;
+    let plain = id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let id = if plain { id.clone() } else { format!("\"{}\"", id.replace('\\', "\\\\").replace('"', "\\\"")) };
+    let query = format!("source:{} {}:{id}", finding.family.source, finding.family.id_attribute);
     format!("{app}/logs?query={}", utf8_percent_encode(&query, URL_SAFE))
 }
 
 /// The message for `finding` (its severity decides the mentions: Critical, High, none).
 pub(crate) fn message(finding: &AlertFinding, settings: &MessageSettings) -> Value {
-    let severity = finding.severity.unwrap_or(0.0);
-    let band = Band::of(severity);
+    let band = finding.band();
+    let raw_severity = &finding.severity_text;
+    let severity = clipped(raw_severity, 64);
+    let family = finding.family.name;
     let (level, marker) = (band.label(), marker(band));
     let mentions = match band {
         Band::Critical => &settings.mentions_critical,
@@ -109,14 +115,14 @@ pub(crate) fn message(finding: &AlertFinding, settings: &MessageSettings) -> Val
     let title = if finding.title.is_empty() { &finding.kind } else { &finding.title };
 
     let fallback = format!(
-        "{mentions}{space}{marker} {level} GuardDuty finding ({severity}){sample}: {title} — {kind} in account {account}, {region}",
+        "{mentions}{space}{marker} {level} {family} finding ({severity}){sample}: {title} — {kind} in account {account}, {region}",
         space = if mentions.is_empty() { "" } else { " " },
         title = clipped(title, FALLBACK_TITLE_MAX),
         kind = clipped(&finding.kind, 200),
         account = clipped(&finding.account, 64),
         region = clipped(&finding.region, 64),
     );
-    let header = clipped(&format!("{marker} {level} GuardDuty finding · {severity}{sample}"), HEADER_MAX);
+    let header = clipped(&format!("{marker} {level} {family} finding · {raw_severity}{sample}"), HEADER_MAX);
     let mut headline = String::new();
     if !mentions.is_empty() {
         headline.push_str(&mentions);
@@ -135,7 +141,7 @@ pub(crate) fn message(finding: &AlertFinding, settings: &MessageSettings) -> Val
         json!({"type": "section", "text": {"type": "mrkdwn", "text": headline}}),
         json!({"type": "section", "fields": [
             field("Type", &finding.kind),
-            field("Severity", &format!("{level} ({severity})")),
+            field("Severity", &format!("{level} ({raw_severity})")),
             field("Account", &finding.account),
             field("Region", &finding.region),
             field("Resource", &finding.resource),
@@ -144,7 +150,7 @@ pub(crate) fn message(finding: &AlertFinding, settings: &MessageSettings) -> Val
             field("Last seen", &finding.last_seen),
         ]}),
         json!({"type": "actions", "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": "Open in GuardDuty"}, "url": console_url(finding)},
+            {"type": "button", "text": {"type": "plain_text", "text": format!("Open in {family}")}, "url": console_url(finding)},
             {"type": "button", "text": {"type": "plain_text", "text": "Search in Datadog"},
              "url": datadog_url(finding, &settings.datadog_app)},
         ]}),
@@ -170,6 +176,7 @@ mod tests {
             kind: "UnauthorizedAccess:EC2/SSHBruteForce".into(),
             title: "SSH brute force on i-0abc".into(),
             severity: Some(severity),
+            severity_text: severity.to_string(),
             account: "111122223333".into(),
             region: "eu-west-1".into(),
             resource: "Instance i-0abc".into(),

@@ -1,20 +1,26 @@
-//! Slack alerts for the findings that must not be missed (GuardDuty High and Critical by
-//! default), posted with the mentions the team chose, next to forwarding the finding to
-//! Datadog. Only findings from the EventBridge path alert (exports re-send findings), never
-//! archived ones, and by default only new findings, not their updates.
+//! Slack alerts for the findings that must not be missed (High and Critical by default, in
+//! every finding family), posted with the mentions the team chose, next to forwarding the
+//! finding to Datadog. Only findings from the EventBridge path alert (exports re-send
+//! findings), never archived, suppressed or resolved ones, and by default only a finding's
+//! first publication, not its re-publications (`finding::novelty`); a warm container also
+//! remembers the findings it alerted on, so a retried event does not page twice.
 
 mod finding;
 mod message;
+mod recent;
 mod webhook;
 
 use std::io::Write;
 
 pub use webhook::{SlackWebhook, WebhookError};
 
-use self::finding::AlertFinding;
+pub(crate) use self::finding::AlertFinding;
+pub(crate) use self::finding::EventContext;
 pub(crate) use self::message::MessageSettings;
+use self::recent::RecentAlerts;
 use crate::aws_sdk::SharedSdkConfig;
 use crate::deadline::Deadline;
+use crate::finding::Finding;
 use crate::retry::RetrySettings;
 use crate::secrets::{Secret, SecretError, value_from_secret};
 use crate::stats::Stats;
@@ -115,9 +121,9 @@ pub struct AlertPolicy {
 pub(crate) enum Skip {
     /// Below `SLACK_MIN_SEVERITY`, or no readable severity.
     BelowSeverity,
-    /// Archived (by hand or by a suppression rule).
+    /// Archived, suppressed, resolved or closed.
     Archived,
-    /// An update of a finding that already alerted.
+    /// A re-publication of a finding (or one this container already alerted on).
     Update,
     /// A sample finding, with `SLACK_INCLUDE_SAMPLES=false`.
     Sample,
@@ -126,7 +132,7 @@ pub(crate) enum Skip {
 impl AlertPolicy {
     /// Whether `finding` alerts, or why not.
     pub(crate) fn decide(&self, finding: &AlertFinding) -> Result<(), Skip> {
-        if finding.archived {
+        if finding.closed {
             return Err(Skip::Archived);
         }
         if finding.severity.is_none_or(|severity| severity < self.min_severity) {
@@ -135,7 +141,7 @@ impl AlertPolicy {
         if finding.sample && !self.include_samples {
             return Err(Skip::Sample);
         }
-        if !finding.is_new() && !self.alert_updates {
+        if finding.update && !self.alert_updates {
             return Err(Skip::Update);
         }
         Ok(())
@@ -157,6 +163,7 @@ pub struct Alerts {
     policy: AlertPolicy,
     message: MessageSettings,
     destination: AlertDestination,
+    recent: RecentAlerts,
 }
 
 /// What became of one finding's alert.
@@ -188,13 +195,22 @@ impl AlertReport {
 impl Alerts {
     /// Alerts by `policy`, messages with `message`, to `destination`.
     pub(crate) fn new(policy: AlertPolicy, message: MessageSettings, destination: AlertDestination) -> Self {
-        Self { policy, message, destination }
+        Self { policy, message, destination, recent: RecentAlerts::default() }
     }
 
-    /// Alerts for the finding `detail` (the EventBridge `detail`), with the envelope's account
-    /// and region as fallbacks, unless the policy says otherwise.
-    pub(crate) async fn alert(&self, detail: &[u8], account: &str, region: &str, deadline: Deadline) -> AlertReport {
-        let finding = AlertFinding::parse(detail, account, region);
+    /// Alerts for `finding`, which came in an event with `context`, unless the policy says
+    /// otherwise.
+    pub(crate) async fn alert(
+        &self,
+        finding: &Finding<'_>,
+        context: EventContext<'_>,
+        deadline: Deadline,
+    ) -> AlertReport {
+        let mut finding = AlertFinding::of(finding, context);
+        let key = format!("{}/{}", finding.family.source, finding.id);
+        if !finding.id.is_empty() && self.recent.contains(&key) {
+            finding.update = true;
+        }
         if let Err(skip) = self.policy.decide(&finding) {
             tracing::debug!(finding = %finding.id, reason = ?skip, "no Slack alert for this finding");
             return AlertReport { skipped: Some(skip), ..AlertReport::default() };
@@ -214,6 +230,9 @@ impl Alerts {
         match posted {
             Ok(()) => {
                 tracing::info!(finding = %finding.id, "posted the Slack alert");
+                if !finding.id.is_empty() {
+                    self.recent.insert(key);
+                }
                 AlertReport { sent: true, ..AlertReport::default() }
             }
             Err(err) => {
@@ -250,8 +269,8 @@ mod tests {
         assert_eq!(policy.decide(&finding(7.0)), Ok(()));
         assert_eq!(policy.decide(&finding(6.9)), Err(Skip::BelowSeverity));
         assert_eq!(policy.decide(&AlertFinding::default()), Err(Skip::BelowSeverity));
-        assert_eq!(policy.decide(&AlertFinding { archived: true, ..finding(9.0) }), Err(Skip::Archived));
-        let update = AlertFinding { created_at: "a".into(), updated_at: "b".into(), ..finding(9.0) };
+        assert_eq!(policy.decide(&AlertFinding { closed: true, ..finding(9.0) }), Err(Skip::Archived));
+        let update = AlertFinding { update: true, ..finding(9.0) };
         assert_eq!(policy.decide(&update), Err(Skip::Update));
         let sample = AlertFinding { sample: true, ..finding(9.0) };
         assert_eq!(policy.decide(&sample), Ok(()));

@@ -1,4 +1,4 @@
-//! How an event arrived: the shapes Lambda hands us (an EventBridge finding event, S3
+//! How an event arrived: the shapes Lambda hands us (an EventBridge finding event of any family, S3
 //! notifications in every wrapping, S3 Batch Operations tasks), parsed into what the
 //! pipeline needs. What the bytes of an object are is `format`'s question.
 
@@ -6,5 +6,6 @@ pub mod batch_operations;
 pub(crate) mod envelope;
 pub(crate) mod eventbridge;
 pub mod s3_notification;
+mod split;
 
 pub use s3_notification::ObjectRef;

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+mod findings;
 mod parse;
 mod slack;
 
@@ -168,6 +169,7 @@ impl Config {
         let rules = Rules {
             min_severity,
             skip_archived: parse_bool("GUARDDUTY_SKIP_ARCHIVED", get("GUARDDUTY_SKIP_ARCHIVED"))?,
+            hub_copies_of: findings::hub_copies_of(&get)?,
             include,
             exclude,
             scrubber,

@@ -7,8 +7,8 @@
 
 use std::borrow::Cow;
 
-use super::fields::{Fields, members, text};
 use super::{EntryContext, ObjectAttrs, ObjectOrigin, append_members};
+use crate::fields::{Fields, members, text};
 use crate::json;
 use crate::json_validate;
 

@@ -5,7 +5,6 @@
 //! The layout of each kind is documented in docs/log-layout.md.
 
 pub(crate) mod cloudtrail;
-mod fields;
 pub(crate) mod finding;
 pub(crate) mod json_record;
 pub(crate) mod plain;

@@ -25,6 +25,9 @@ pub struct Rules {
     pub min_severity: f64,
     /// `GUARDDUTY_SKIP_ARCHIVED`.
     pub skip_archived: bool,
+    /// `SECURITYHUB_SKIP_COPIES_OF`, as Security Hub product names (`guardduty`,
+    /// `inspector`, `macie`, `access-analyzer`): Security Hub copies of these are dropped.
+    pub hub_copies_of: Vec<String>,
     /// `INCLUDE_AT_MATCH`.
     pub include: Option<Regex>,
     /// `EXCLUDE_AT_MATCH` (wins over include).

@@ -1,6 +1,7 @@
-//! Line-oriented objects: GuardDuty findings exports (one finding a line), JSON-lines logs
-//! (WAF, Route 53 Resolver, Network Firewall: one record a line, sent as attributes) and text
-//! logs (one log a line, sent raw). Lines are read with a length cap so a file without
+//! Line-oriented objects: GuardDuty findings exports (one finding a line, each sent in the
+//! shape of its EventBridge event), JSON-lines logs (WAF, Route 53 Resolver, Network Firewall:
+//! one record a line, sent as attributes) and text logs (one log a line, sent raw). Lines are
+//! read with a length cap so a file without
 //! newlines cannot exhaust memory.
 
 use std::io::BufRead;
@@ -8,10 +9,12 @@ use std::io::BufRead;
 use super::decode::ReadError;
 use super::object_reader::ObjectScope;
 use super::sources::RecordDate;
-use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
+use crate::entry::finding::{EnvelopeFallback, FindingBody, dropped_by, write_finding};
 use crate::entry::json_record::{Members, write_record};
 use crate::entry::plain;
 use crate::entry::record_date::{self, line_date};
+use crate::finding::Finding;
+use crate::finding::family::guardduty;
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink, SinkError};
 use crate::stats::DropReason;
@@ -109,7 +112,7 @@ fn forward_finding<O: BatchOut>(
     let (ctx, origin) = (scope.ctx, scope.origin);
     // The summary is read in the line's validation pass (UTF-8 included): the line is
     // copied into the entry as is.
-    let Ok(summary) = FindingSummary::parse(line) else {
+    let Ok(summary) = Finding::parse(guardduty(), line) else {
         if line.first() != Some(&b'{') && crate::json_validate::validate(line, |_, _| {}) {
             // `null`, a number, a string, an array: valid JSON, but not a finding.
             sink.drop_record(DropReason::NotARecord);
@@ -118,14 +121,14 @@ fn forward_finding<O: BatchOut>(
         }
         return sink.commit_invalid(&ctx.rules, &scope.attrs, line);
     };
-    if let Some(reason) = summary.dropped_by(&ctx.rules) {
+    if let Some(reason) = dropped_by(&summary, &ctx.rules) {
         sink.drop_record(reason);
         return Ok(());
     }
     let match_text = summary.title.as_deref().map_or(line, str::as_bytes);
     sink.commit(&ctx.rules, match_text, |out| {
         let fallback = EnvelopeFallback { origin: Some(origin), ..EnvelopeFallback::default() };
-        write_finding(out, ctx, &summary, fallback, FindingBody::Detail(line))
+        write_finding(out, ctx, &summary, fallback, FindingBody::Export(line))
     })
 }
 

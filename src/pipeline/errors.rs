@@ -203,7 +203,7 @@ impl ForwardError {
     /// The class of this failure.
     pub fn error_type(&self) -> ErrorType {
         match self {
-            Self::Dispatch(DispatchError::NotAFinding(_)) => ErrorType::NotAFinding,
+            Self::Dispatch(DispatchError::NotAFinding { .. }) => ErrorType::NotAFinding,
             Self::Dispatch(_) => ErrorType::UnsupportedEvent,
             Self::Object(e) => match e.kind {
                 ObjectErrorKind::NotFound => ErrorType::ObjectNotFound,

@@ -18,14 +18,13 @@ pub use objects::ObjectSource;
 pub use report::{ObjectReport, Outcome};
 
 use self::delivery::Deliverer;
-use crate::alert::Alerts;
+use crate::alert::{Alerts, EventContext};
 use crate::arrival::eventbridge::{self, FindingEvent};
 use crate::compress::Compression;
 use crate::deadline::Deadline;
 use crate::dispatch::{Invocation, dispatch};
 use crate::entry::{EntryContext, EntrySettings};
 use crate::intake::Intake;
-use crate::json::lenient_str;
 use crate::sink::EntrySink;
 use crate::stats::Stats;
 use crate::store::ObjectStore;
@@ -113,26 +112,36 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         &self.0.store
     }
 
-    /// Delivers a finding to Datadog and, at the same time and independently, alerts in
-    /// Slack when alerts are on. Either failure fails the invocation (the intake's is
-    /// reported first), so that Lambda's retry or on-failure destination keeps the event.
+    /// Delivers a finding event's logs to Datadog and, at the same time and independently,
+    /// alerts in Slack for its findings when alerts are on. Either failure fails the
+    /// invocation (the intake's is reported first), so that Lambda's retry or on-failure
+    /// destination keeps the event.
     async fn forward_finding(&self, event: &FindingEvent<'_>, deadline: Deadline) -> ObjectReport {
         let ctx = self.entry_context();
         let mut sink = EntrySink::new(Vec::new());
-        let built = eventbridge::forward_finding(event, &ctx, &mut sink);
+        let built = eventbridge::forward_findings(event, &ctx, &mut sink);
         let (mut stats, batches, finished) = sink.finish();
         // A sink writing into a Vec never stops.
-        debug_assert!(built.and(finished).is_ok());
-        let alerting = async {
-            let (alerts, detail) = (self.0.alerts.as_ref()?, event.envelope.detail?);
-            let account = lenient_str(event.envelope.account).unwrap_or_default();
-            let region = lenient_str(event.envelope.region).unwrap_or_default();
-            Some(alerts.alert(detail.get().as_bytes(), &account, &region, deadline).await)
+        debug_assert!(built.is_ok() && finished.is_ok());
+        let findings = built.unwrap_or_default();
+        let [account, region, time] = event.fallback_texts();
+        let context = EventContext {
+            account: account.as_deref().unwrap_or_default(),
+            region: region.as_deref().unwrap_or_default(),
+            time: time.as_deref(),
         };
-        let (delivered, alert) = tokio::join!(self.0.deliverer.deliver_batches(batches, deadline), alerting);
+        let alerting = async {
+            let alerts = self.0.alerts.as_ref()?;
+            let mut reports = Vec::with_capacity(findings.len());
+            for finding in &findings {
+                reports.push(alerts.alert(finding, context, deadline).await);
+            }
+            Some(reports)
+        };
+        let (delivered, alerted) = tokio::join!(self.0.deliverer.deliver_batches(batches, deadline), alerting);
         stats.merge(&delivered.stats);
         let mut error = delivered.failure.map(|failure| failure.about(None));
-        if let Some(alert) = alert {
+        for alert in alerted.into_iter().flatten() {
             alert.count(&mut stats);
             if let Some(failure) = alert.error {
                 error = error.or(Some(ForwardError::Alert(failure)));

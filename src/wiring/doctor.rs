@@ -2,13 +2,14 @@
 //! one line per check (`✓ name: detail` or `✗ name: problem — fix: …`): the configuration,
 //! the API key (resolved, then accepted by the site), the intake, and for each bucket that it
 //! is readable, notifies the function (or EventBridge), and that its newest CloudTrail file and
-//! GuardDuty export can be read and decrypted. Sends no logs and never prints the key.
+//! GuardDuty export can be read and decrypted, and which EventBridge rules send which finding
+//! families to the function. Sends no logs and never prints the key.
 
 use std::fmt::Display;
 use std::process::ExitCode;
 
 use super::merge::{self, FunctionRef};
-use super::{Buckets, bucket_name, function_arn, objects};
+use super::{Buckets, bucket_name, finding_rules, function_arn, objects};
 use crate::api_key::{ApiKey, ApiKeySource};
 use crate::aws_sdk::SharedSdkConfig;
 use crate::config::{Config, ConfigError};
@@ -68,6 +69,9 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
             None
         }
     };
+    if let Some(function) = &function {
+        check_finding_rules(&mut report, sdk, function).await;
+    }
     let store = S3Store::new(sdk.clone());
     let buckets = Buckets::new(sdk).await;
     for url in &request.buckets {
@@ -77,6 +81,46 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
         }
     }
     report.exit()
+}
+
+/// One line per EventBridge rule that sends findings to the function, and one for the
+/// families no rule sends.
+async fn check_finding_rules(report: &mut Report, sdk: &SharedSdkConfig, function: &FunctionRef) {
+    let rules = match finding_rules::finding_rules(sdk, function).await {
+        Ok(rules) => rules,
+        Err(err) => {
+            return report.fail(
+                "finding rules",
+                format_args!("cannot list the EventBridge rules: {}", crate::error_chain(&err)),
+                "allow events:ListRules and events:ListTargetsByRule to whoever runs doctor",
+            );
+        }
+    };
+    if rules.is_empty() {
+        return report.fail(
+            "finding rules",
+            "no EventBridge rule sends findings to the function",
+            "deploy with ForwardGuardDutyFindings=true (or another Forward…Findings parameter)",
+        );
+    }
+    for rule in &rules {
+        let detail = format_args!(
+            "{} ({}) sends {}; when it last matched: CloudWatch metric AWS/Events MatchedEvents, RuleName={}",
+            rule.name,
+            rule.state,
+            rule.families.join(", "),
+            rule.name
+        );
+        if rule.state == "ENABLED" {
+            report.pass("finding rule", detail);
+        } else {
+            report.fail("finding rule", detail, format_args!("enable it: aws events enable-rule --name {}", rule.name));
+        }
+    }
+    let missing = finding_rules::unforwarded(&rules);
+    if !missing.is_empty() {
+        println!("· finding families not forwarded: {}", missing.join(", "));
+    }
 }
 
 async fn check_datadog(report: &mut Report, config: &Config, sdk: &SharedSdkConfig) {

@@ -8,6 +8,7 @@ mod attach;
 mod bucket;
 mod detach;
 mod doctor;
+mod finding_rules;
 pub mod merge;
 pub mod notification;
 mod objects;

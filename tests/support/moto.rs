@@ -25,6 +25,11 @@ pub async fn secrets() -> aws_sdk_secretsmanager::Client {
     aws_sdk_secretsmanager::Client::new(&shared_config().await)
 }
 
+/// An EventBridge client for the emulator.
+pub async fn events() -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(&shared_config().await)
+}
+
 /// Creates `bucket` if it does not exist.
 pub async fn bucket(s3: &aws_sdk_s3::Client, bucket: &str) {
     let _ = s3.create_bucket().bucket(bucket).send().await;
