@@ -7,7 +7,7 @@
 use std::io::BufRead;
 
 use super::decode::ReadError;
-use super::object_reader::ObjectScope;
+use super::scope::ObjectScope;
 use super::sources::RecordDate;
 use crate::entry::finding::{EnvelopeFallback, FindingBody, dropped_by, write_finding};
 use crate::entry::json_record::{Members, write_record};

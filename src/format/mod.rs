@@ -1,6 +1,7 @@
 //! What format an object is in: its kind from the key, decoding (gzip/zstd sniffing, the
 //! size cap) and the record reader for each kind (CloudTrail files, JSON Lines, plain lines).
 
+mod classify;
 pub(crate) mod cloudtrail;
 pub(crate) mod decode;
 mod gunzip;
@@ -8,6 +9,7 @@ pub(crate) mod lines;
 pub mod object_kind;
 pub(crate) mod object_reader;
 mod scan;
+pub mod scope;
 pub mod source_rules;
 pub mod sources;
 

@@ -8,7 +8,8 @@ use super::cloudtrail;
 use super::decode::{ReadError, decoded};
 use super::lines::{self, LineFormat};
 use super::object_kind::ObjectKind;
-use super::sources::{Reader, Source};
+use super::scope::ObjectScope;
+use super::sources::Reader;
 use crate::entry::{EntryContext, ObjectAttrs, ObjectOrigin};
 use crate::sink::{BatchOut, EntrySink};
 
@@ -21,19 +22,6 @@ pub enum ObjectRead {
     Empty,
     /// A kind that is skipped, recognised by its first bytes: nothing read or sent.
     Skipped(ObjectKind),
-}
-
-/// What a record reader knows of the object it reads.
-#[derive(Debug)]
-pub struct ObjectScope<'a> {
-    /// Settings and clock.
-    pub ctx: &'a EntryContext,
-    /// The object (for our own logs and provenance).
-    pub origin: ObjectOrigin<'a>,
-    /// What every log of the object shares: source, service, tags, provenance.
-    pub attrs: ObjectAttrs,
-    /// The object's row in the table of sources.
-    pub source: &'static Source,
 }
 
 /// UTF-8's byte-order mark, which some writers put first; it is not part of the content.
