@@ -184,6 +184,8 @@ counters! {
         objects_empty => "ObjectsEmpty", "Count";
         /// S3 reads resumed with a ranged GET after the connection broke mid-object.
         resumed_reads => "ResumedReads", "Count";
+        /// CloudWatch Logs `CONTROL_MESSAGE` payloads (reachability checks): dropped, never sent.
+        control_messages => "ControlMessages", "Count";
         /// Slack alerts posted (or written, in a dry run).
         alerts_sent => "AlertsSent", "Count";
         /// Slack alerts that could not be posted (the invocation fails).
@@ -272,6 +274,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), counters.len());
-        assert_eq!(counters.len(), 33);
+        assert_eq!(counters.len(), 34);
     }
 }

@@ -18,6 +18,7 @@ use crate::entry::EntrySettings;
 use crate::entry::provenance::Provenance;
 use crate::entry::rules::{Rules, Scrubber};
 use crate::entry::tags::Tags;
+use crate::format::log_routes::LogRoutes;
 use crate::intake::HttpSettings;
 use crate::pipeline::ForwarderSettings;
 use crate::retry::RetrySettings;
@@ -186,6 +187,10 @@ impl Config {
                 .ok_or_else(|| invalid("DD_PROVENANCE", format!("`{text}` is not none, ref or s3")))?,
         };
 
+        let log_event_id = parse_bool("DD_LOG_EVENT_ID", get("DD_LOG_EVENT_ID"))?;
+        let log_routes = LogRoutes::parse(&get("DD_LOG_GROUP_RULES").unwrap_or_default())
+            .map_err(|e| invalid("DD_LOG_GROUP_RULES", e.to_string()))?;
+
         let max_object_mb = match get("DD_MAX_OBJECT_SIZE_MB") {
             None => 20 * 1024,
             Some(text) => parse_in_range("DD_MAX_OBJECT_SIZE_MB", &text, 1, 1 << 30)?,
@@ -205,7 +210,8 @@ impl Config {
                 fail_on_rejected: parse_bool("DD_FAIL_ON_REJECTED", get("DD_FAIL_ON_REJECTED"))?,
             },
             forwarder: ForwarderSettings {
-                entries: EntrySettings { tags, source_override, rules, standard_attributes, provenance },
+                entries: EntrySettings { tags, source_override, rules, standard_attributes, provenance, log_event_id },
+                log_routes,
                 compression: Compression { codec, level },
                 max_concurrency: max_concurrency as usize,
                 max_object_bytes: max_object_mb * 1024 * 1024,

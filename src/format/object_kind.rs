@@ -12,6 +12,20 @@ pub enum ObjectKind {
     CloudTrailDigest,
     /// A GuardDuty findings export (`…/GuardDuty/…`, JSON Lines): one log per finding.
     GuardDutyExport,
+    /// EKS control plane audit log events (`kube-apiserver-audit-*` streams).
+    EksAudit,
+    /// EKS API server log events.
+    EksApiServer,
+    /// EKS scheduler log events.
+    EksScheduler,
+    /// EKS controller manager log events.
+    EksControllerManager,
+    /// EKS IAM authenticator log events.
+    EksAuthenticator,
+    /// Lambda function log events (`/aws/lambda/*` groups).
+    Lambda,
+    /// Any other CloudWatch Logs event.
+    CloudWatchLogs,
     /// Anything else: one log per line.
     Lines,
 }

@@ -69,7 +69,8 @@ pub fn read_object<O: BatchOut>(
     match source.reader {
         Reader::CloudTrail => cloudtrail::read_records(reader, &scope, sink)?,
         Reader::Findings => lines::read_lines(reader, LineFormat::Findings, &scope, sink)?,
-        Reader::Lines => lines::read_lines(reader, LineFormat::Plain, &scope, sink)?,
+        // Events rows are matched by no key or first bytes; read as lines if named anyway.
+        Reader::Lines | Reader::Events => lines::read_lines(reader, LineFormat::Plain, &scope, sink)?,
     }
     Ok(ObjectRead::Records)
 }

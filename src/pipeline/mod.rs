@@ -6,6 +6,7 @@
 mod batch_tasks;
 mod delivery;
 mod errors;
+mod logs;
 mod objects;
 mod report;
 mod sqs;
@@ -24,6 +25,7 @@ use crate::compress::Compression;
 use crate::deadline::Deadline;
 use crate::dispatch::{Invocation, dispatch};
 use crate::entry::{EntryContext, EntrySettings};
+use crate::format::log_routes::LogRoutes;
 use crate::intake::Intake;
 use crate::json::lenient_str;
 use crate::sink::EntrySink;
@@ -43,6 +45,8 @@ pub struct ForwarderSettings {
     /// `DD_MAX_OBJECT_SIZE_MB` in bytes: the decompressed size at which reading an object
     /// stops with an error (a decompression bomb, or an object too large for one invocation).
     pub max_object_bytes: u64,
+    /// `DD_LOG_GROUP_RULES` before the built-in routes of CloudWatch Logs events.
+    pub log_routes: LogRoutes,
 }
 
 struct Inner<I, S> {
@@ -103,6 +107,8 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             }
             Ok(Invocation::Sqs(messages)) => self.forward_sqs(messages, deadline).await,
             Ok(Invocation::BatchTasks(job)) => self.forward_batch_tasks(job, deadline).await,
+            Ok(Invocation::Logs(json)) => self.forward_logs(json, deadline).await,
+            Ok(Invocation::Kinesis(records)) => self.forward_kinesis(records, deadline).await,
         }
     }
 
