@@ -84,6 +84,9 @@ pub mod internals {
     pub use crate::entry::{EntryContext, ObjectAttrs, ObjectOrigin};
     pub use crate::format::cloudtrail::read_records;
     pub use crate::format::decode::{Encoding, decoded, sniff};
+    pub use crate::format::log_events::read_events;
+    pub use crate::format::log_routes::LogRoutes;
+    pub use crate::format::logs_payload::LogsPayload;
     pub use crate::format::object_reader::ObjectScope;
     pub use crate::format::object_reader::{ObjectRead, read_object};
     pub use crate::json::{write_compact, write_str};
