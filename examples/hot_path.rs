@@ -102,6 +102,7 @@ fn run(path: &str, only: Option<String>) -> Result<(), Box<dyn std::error::Error
         rules: Rules::default(),
         standard_attributes: false,
         provenance: Provenance::None,
+        log_event_id: false,
     };
     let per_gb = |seconds: f64| seconds / bytes as f64 * 1e9;
     let stage = |name: &str, f: &mut dyn FnMut() -> usize| {

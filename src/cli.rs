@@ -69,10 +69,22 @@ enum Command {
         source: String,
     },
     /// Send a bucket's new objects to the function: adds our notification configuration (or
-    /// turns on EventBridge delivery), keeping every other configuration as it was.
+    /// turns on EventBridge delivery), keeping every other configuration as it was. With
+    /// --log-group / --log-group-prefix: puts our subscription filter on log groups, keeping
+    /// their other filters.
     Attach {
-        /// The bucket, s3://BUCKET.
-        bucket: String,
+        /// The bucket, s3://BUCKET (none with --log-group / --log-group-prefix).
+        #[arg(required_unless_present_any = ["log_groups", "log_group_prefix"])]
+        bucket: Option<String>,
+        /// A CloudWatch Logs group to subscribe (repeat for several).
+        #[arg(long = "log-group")]
+        log_groups: Vec<String>,
+        /// Subscribe every group whose name starts with this (with --dry-run: list them).
+        #[arg(long)]
+        log_group_prefix: Option<String>,
+        /// The subscription filter pattern (empty: every event).
+        #[arg(long, default_value = "")]
+        filter_pattern: String,
         /// The function's ARN (the stack's ForwarderFunctionArn output).
         #[arg(long)]
         function_arn: Option<String>,
@@ -90,10 +102,18 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Remove our notification configuration from a bucket, keeping the others.
+    /// Remove our notification configuration from a bucket (or our subscription filter from
+    /// log groups), keeping the others.
     Detach {
-        /// The bucket, s3://BUCKET.
-        bucket: String,
+        /// The bucket, s3://BUCKET (none with --log-group / --log-group-prefix).
+        #[arg(required_unless_present_any = ["log_groups", "log_group_prefix"])]
+        bucket: Option<String>,
+        /// A CloudWatch Logs group to unsubscribe (repeat for several).
+        #[arg(long = "log-group")]
+        log_groups: Vec<String>,
+        /// Unsubscribe every group whose name starts with this.
+        #[arg(long)]
+        log_group_prefix: Option<String>,
         /// Also remove any function configuration sending to this function.
         #[arg(long)]
         function_arn: Option<String>,
@@ -217,7 +237,31 @@ async fn wire(command: Command) -> ExitCode {
     let result = async {
         let sdk = SharedSdkConfig::from_env();
         match command {
-            Command::Attach { bucket, function_arn, suffix, prefix, via, dry_run } => {
+            Command::Attach {
+                bucket: None,
+                log_groups,
+                log_group_prefix,
+                filter_pattern,
+                function_arn,
+                dry_run,
+                ..
+            } => {
+                let function_arn = wiring::function_arn(&function_arn.ok_or(wiring::WiringError::NoFunction)?)?;
+                let logs = wiring::log_groups::LogGroups::new(&sdk).await;
+                for group in groups(&logs, log_groups, log_group_prefix.as_deref(), dry_run).await? {
+                    logs.attach(&group, &function_arn, &filter_pattern, dry_run).await?;
+                }
+                Ok(())
+            }
+            Command::Detach { bucket: None, log_groups, log_group_prefix, function_arn, dry_run } => {
+                let function_arn = function_arn.as_deref().map(wiring::function_arn).transpose()?;
+                let logs = wiring::log_groups::LogGroups::new(&sdk).await;
+                for group in groups(&logs, log_groups, log_group_prefix.as_deref(), dry_run).await? {
+                    logs.detach(&group, function_arn.as_deref(), dry_run).await?;
+                }
+                Ok(())
+            }
+            Command::Attach { bucket: Some(bucket), function_arn, suffix, prefix, via, dry_run, .. } => {
                 let request = wiring::AttachRequest {
                     bucket: wiring::bucket_name(&bucket)?,
                     function_arn: function_arn.as_deref().map(wiring::function_arn).transpose()?,
@@ -228,7 +272,7 @@ async fn wire(command: Command) -> ExitCode {
                 };
                 wiring::attach(&wiring::Buckets::new(&sdk).await, &request).await
             }
-            Command::Detach { bucket, function_arn, dry_run } => {
+            Command::Detach { bucket: Some(bucket), function_arn, dry_run, .. } => {
                 let bucket = wiring::bucket_name(&bucket)?;
                 let function_arn = function_arn.as_deref().map(wiring::function_arn).transpose()?;
                 wiring::detach(&wiring::Buckets::new(&sdk).await, &bucket, function_arn.as_deref(), dry_run).await
@@ -241,6 +285,23 @@ async fn wire(command: Command) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => fail(&err.to_string(), err.hint()),
     }
+}
+
+/// The groups named, and those whose names start with `prefix` (listed on a dry run).
+async fn groups(
+    logs: &wiring::log_groups::LogGroups,
+    mut named: Vec<String>,
+    prefix: Option<&str>,
+    dry_run: bool,
+) -> Result<Vec<String>, wiring::WiringError> {
+    if let Some(prefix) = prefix {
+        let found = logs.groups_with_prefix(prefix).await?;
+        if dry_run {
+            println!("{} log groups start with {prefix:?}: {}", found.len(), found.join(", "));
+        }
+        named.extend(found);
+    }
+    Ok(named)
 }
 
 enum Work {

@@ -1,7 +1,8 @@
 //! Which event shape an invocation carries: a finding event from EventBridge (any family of
 //! the table in `finding::family`), an S3
 //! notification (direct, SNS, EventBridge "Object Created", S3 test event) or an SQS batch
-//! of notifications, or S3 Batch Operations tasks. Anything else is a clear error naming what was received.
+//! of notifications, S3 Batch Operations tasks, or a CloudWatch Logs subscription payload
+//! (direct, or Kinesis Data Streams records). Anything else is a clear error naming what was received.
 
 use std::collections::BTreeMap;
 
@@ -9,12 +10,13 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
+use crate::arrival::awslogs::{self, AwsLogsError, KinesisRecord};
 use crate::arrival::batch_operations::{self, BatchJob, BatchPayloadError};
 use crate::arrival::envelope::Envelope;
 use crate::arrival::eventbridge::FindingEvent;
 use crate::arrival::s3_notification::{self, Notification, NotificationError, is_object_created};
 use crate::finding::family::{detail_types_of, family_of, is_finding_source, supported};
-use crate::json::lenient_str;
+use crate::json::{lenient_object, lenient_str};
 
 /// The recognised shape of an invocation payload.
 #[derive(Debug)]
@@ -27,6 +29,11 @@ pub enum Invocation<'a> {
     Sqs(Vec<SqsMessage>),
     /// S3 Batch Operations tasks: one object each, a result per task.
     BatchTasks(BatchJob),
+    /// A CloudWatch Logs subscription payload, decoded (its JSON).
+    Logs(Vec<u8>),
+    /// Kinesis Data Streams records, each a CloudWatch Logs subscription payload; a failed
+    /// record is reported in `batchItemFailures`.
+    Kinesis(Vec<KinesisRecord>),
 }
 
 /// One SQS message of a batch.
@@ -58,7 +65,7 @@ pub enum DispatchError {
     },
     /// Some other event.
     #[error(
-        "unsupported event: {0}; expected a finding event ({families}) or an S3 ObjectCreated notification (direct, SNS, SQS or EventBridge); narrow the EventBridge rule to these",
+        "unsupported event: {0}; expected a finding event ({families}), an S3 ObjectCreated notification (direct, SNS, SQS or EventBridge) or a CloudWatch Logs subscription (direct or Kinesis); narrow the EventBridge rule to these",
         families = supported()
     )]
     Unsupported(String),
@@ -68,12 +75,24 @@ pub enum DispatchError {
     /// A Batch Operations invocation that cannot be read.
     #[error(transparent)]
     BatchPayload(#[from] BatchPayloadError),
+    /// A CloudWatch Logs subscription payload that cannot be decoded.
+    #[error(transparent)]
+    AwsLogs(#[from] AwsLogsError),
+    /// A Kinesis event whose records cannot be read.
+    #[error("unreadable Kinesis event: {0}")]
+    Kinesis(String),
 }
 
 #[derive(Deserialize)]
 struct RecordProbe<'a> {
     #[serde(rename = "eventSource", alias = "EventSource", borrow)]
     event_source: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct AwsLogsData<'a> {
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +123,10 @@ pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
     if envelope.invocation_schema_version.is_some() {
         return Ok(Invocation::BatchTasks(batch_operations::parse(event)?));
     }
+    if let Some(awslogs) = envelope.awslogs {
+        let data = lenient_object::<AwsLogsData>(Some(awslogs)).and_then(|a| lenient_str(a.data));
+        return Ok(Invocation::Logs(awslogs::decode_data(&data.ok_or(AwsLogsError::NoData)?)?));
+    }
     let Ok(text) = std::str::from_utf8(event) else {
         return Err(DispatchError::NotAnObject("invalid UTF-8".into()));
     };
@@ -118,8 +141,14 @@ pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
         )));
     }
     if let Some(records) = envelope.records {
-        if first_event_source(records).as_deref() == Some("aws:sqs") {
-            return sqs_messages(records).map(Invocation::Sqs);
+        match first_event_source(records).as_deref() {
+            Some("aws:sqs") => return sqs_messages(records).map(Invocation::Sqs),
+            Some("aws:kinesis") => {
+                return awslogs::kinesis_records(records.get())
+                    .map(Invocation::Kinesis)
+                    .map_err(DispatchError::Kinesis);
+            }
+            _ => {}
         }
         return Ok(Invocation::Objects(notification(&envelope, text)?));
     }
@@ -229,6 +258,24 @@ mod tests {
             let err = dispatch(event).unwrap_err().to_string();
             assert!(err.contains(needle), "{err}");
         }
+    }
+
+    #[test]
+    fn cloudwatch_logs_direct_and_kinesis() {
+        let data = crate::arrival::awslogs::tests::encode(b"{\"messageType\":\"DATA_MESSAGE\"}");
+        let direct = serde_json::json!({"awslogs": {"data": data}}).to_string();
+        let Ok(Invocation::Logs(json)) = dispatch(direct.as_bytes()) else { panic!("not logs") };
+        assert_eq!(json, b"{\"messageType\":\"DATA_MESSAGE\"}");
+        let err = dispatch(br#"{"awslogs":{"data":"***"}}"#).unwrap_err().to_string();
+        assert!(err.contains("not base64"), "{err}");
+        let err = dispatch(br#"{"awslogs":{}}"#).unwrap_err().to_string();
+        assert!(err.contains("no `data`"), "{err}");
+        let kinesis = serde_json::json!({"Records": [
+            {"eventSource": "aws:kinesis", "kinesis": {"sequenceNumber": "49", "data": data}},
+        ]})
+        .to_string();
+        let Ok(Invocation::Kinesis(records)) = dispatch(kinesis.as_bytes()) else { panic!("not kinesis") };
+        assert_eq!(records[0].sequence_number, "49");
     }
 
     #[test]

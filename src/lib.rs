@@ -88,6 +88,9 @@ pub mod internals {
     pub use crate::finding::family::{FAMILIES, guardduty};
     pub use crate::format::cloudtrail::read_records;
     pub use crate::format::decode::{Encoding, decoded, sniff};
+    pub use crate::format::log_events::read_events;
+    pub use crate::format::log_routes::LogRoutes;
+    pub use crate::format::logs_payload::LogsPayload;
     pub use crate::format::object_reader::{ObjectRead, read_object};
     pub use crate::format::scope::ObjectScope;
     pub use crate::json::{write_compact, write_str};

@@ -190,6 +190,8 @@ counters! {
         objects_empty => "ObjectsEmpty", "Count";
         /// S3 reads resumed with a ranged GET after the connection broke mid-object.
         resumed_reads => "ResumedReads", "Count";
+        /// CloudWatch Logs `CONTROL_MESSAGE` payloads (reachability checks): dropped, never sent.
+        control_messages => "ControlMessages", "Count";
         /// Slack alerts posted (or written, in a dry run).
         alerts_sent => "AlertsSent", "Count";
         /// Slack alerts that could not be posted (the invocation fails).

@@ -51,6 +51,12 @@ impl Clock {
         &self.now_text
     }
 
+    /// Whether a date given in ms since the epoch is inside the intake's window.
+    pub fn in_window_ms(&self, ms: i64) -> bool {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .is_ok_and(|date| date >= self.earliest && date <= self.latest)
+    }
+
     /// Decides the log date for a record dated `original` (RFC 3339), if any.
     pub fn log_date<'a>(&'a self, original: Option<&'a str>) -> LogDate<'a> {
         let Some(original) = original else {
@@ -81,5 +87,9 @@ mod tests {
             );
         }
         assert_eq!(clock.log_date(None), LogDate::Missing("2026-11-24T12:00:00Z"));
+        let noon_ms = 1_795_521_600_000; // 2026-11-24T12:00:00Z
+        assert!(clock.in_window_ms(noon_ms - 3_600_000));
+        assert!(!clock.in_window_ms(noon_ms - 19 * 3_600_000));
+        assert!(!clock.in_window_ms(i64::MAX));
     }
 }

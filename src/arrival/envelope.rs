@@ -6,7 +6,8 @@ use serde_json::value::RawValue;
 
 /// Top-level members of an event: EventBridge (`source`, `detail-type`, `detail`, …), S3 /
 /// SNS / SQS (`Records`), an SNS envelope (`Type`, `Message`), an S3 test event (`Event`) or
-/// an S3 Batch Operations invocation (`invocationSchemaVersion`).
+/// an S3 Batch Operations invocation (`invocationSchemaVersion`) or a CloudWatch Logs
+/// subscription (`awslogs`).
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct Envelope<'a> {
     /// EventBridge `source`, e.g. `aws.guardduty`.
@@ -42,6 +43,9 @@ pub(crate) struct Envelope<'a> {
     /// S3 Batch Operations `invocationSchemaVersion`.
     #[serde(rename = "invocationSchemaVersion", borrow)]
     pub(crate) invocation_schema_version: Option<&'a RawValue>,
+    /// CloudWatch Logs subscription `awslogs` (`{"data":…}`).
+    #[serde(borrow)]
+    pub(crate) awslogs: Option<&'a RawValue>,
     /// Set when only the members that recognise a shape could be read (a repeated member, or
     /// invalid UTF-8 in one of the others).
     #[serde(skip)]
@@ -64,6 +68,8 @@ struct Recognition<'a> {
     test_event: Option<&'a RawValue>,
     #[serde(rename = "invocationSchemaVersion", borrow)]
     invocation_schema_version: Option<&'a RawValue>,
+    #[serde(borrow)]
+    awslogs: Option<&'a RawValue>,
 }
 
 impl<'a> Envelope<'a> {
@@ -84,6 +90,7 @@ impl<'a> Envelope<'a> {
             sns_type: shape.sns_type,
             test_event: shape.test_event,
             invocation_schema_version: shape.invocation_schema_version,
+            awslogs: shape.awslogs,
             partial: true,
             ..Self::default()
         })

@@ -20,6 +20,7 @@ use crate::entry::provenance::Provenance;
 use crate::entry::rules::{Rules, Scrubber};
 use crate::entry::tags::Tags;
 use crate::format::source_rules::SourceSettings;
+use crate::format::log_routes::LogRoutes;
 use crate::intake::HttpSettings;
 use crate::pipeline::ForwarderSettings;
 use crate::retry::RetrySettings;
@@ -200,6 +201,9 @@ impl Config {
                 Some(other) => return Err(invalid("DD_UNKNOWN_OBJECTS", format!("`{other}` is not forward or skip"))),
             },
         };
+        let log_event_id = parse_bool("DD_LOG_EVENT_ID", get("DD_LOG_EVENT_ID"))?;
+        let log_routes = LogRoutes::parse(&get("DD_LOG_GROUP_RULES").unwrap_or_default())
+            .map_err(|e| invalid("DD_LOG_GROUP_RULES", e.to_string()))?;
 
         let max_object_mb = match get("DD_MAX_OBJECT_SIZE_MB") {
             None => 20 * 1024,
@@ -220,7 +224,8 @@ impl Config {
                 fail_on_rejected: parse_bool("DD_FAIL_ON_REJECTED", get("DD_FAIL_ON_REJECTED"))?,
             },
             forwarder: ForwarderSettings {
-                entries: EntrySettings { tags, source_override, rules, standard_attributes, provenance },
+                entries: EntrySettings { tags, source_override, rules, standard_attributes, provenance, log_event_id },
+                log_routes,
                 compression: Compression { codec, level },
                 max_concurrency: max_concurrency as usize,
                 max_object_bytes: max_object_mb * 1024 * 1024,

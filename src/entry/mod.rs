@@ -7,6 +7,7 @@
 pub(crate) mod cloudtrail;
 pub(crate) mod finding;
 pub(crate) mod json_record;
+pub(crate) mod log_event;
 pub(crate) mod plain;
 pub(crate) mod provenance;
 pub(crate) mod record_date;
@@ -34,6 +35,8 @@ pub struct EntrySettings {
     pub standard_attributes: bool,
     /// `DD_PROVENANCE`: what each log says about the object it came from.
     pub provenance: provenance::Provenance,
+    /// `DD_LOG_EVENT_ID`: also write each CloudWatch Logs event's `id`.
+    pub log_event_id: bool,
 }
 
 /// What every entry builder needs: the settings and the clock.
@@ -51,6 +54,8 @@ pub struct EntryContext {
     pub standard_attributes: bool,
     /// What each log says about the object it came from.
     pub provenance: provenance::Provenance,
+    /// Whether to write each CloudWatch Logs event's `id`.
+    pub log_event_id: bool,
 }
 
 impl EntryContext {
@@ -63,6 +68,7 @@ impl EntryContext {
             rules: settings.rules.clone(),
             standard_attributes: settings.standard_attributes,
             provenance: settings.provenance,
+            log_event_id: settings.log_event_id,
         }
     }
 }
@@ -74,6 +80,17 @@ pub struct ObjectOrigin<'a> {
     pub bucket: &'a str,
     /// Object key (decoded).
     pub key: &'a str,
+}
+
+/// The CloudWatch Logs stream an event came from (its provenance: see [`provenance`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LogOrigin<'a> {
+    /// The account owning the group.
+    pub owner: &'a str,
+    /// The log group.
+    pub group: &'a str,
+    /// The log stream.
+    pub stream: &'a str,
 }
 
 /// What every log of one object (or one event) shares, rendered once:
@@ -90,6 +107,15 @@ impl ObjectAttrs {
         ctx.begin(&mut prefix, ddsource, service);
         ctx.write_tags(&mut prefix, &[]);
         ctx.provenance.write(&mut prefix, origin);
+        Self { prefix }
+    }
+
+    /// The shared attributes of logs of `ddsource` / `service` from a CloudWatch Logs stream.
+    pub fn for_log_stream(ctx: &EntryContext, ddsource: &str, service: &str, origin: LogOrigin<'_>) -> Self {
+        let mut prefix = Vec::with_capacity(128);
+        ctx.begin(&mut prefix, ddsource, service);
+        ctx.write_tags(&mut prefix, &[]);
+        ctx.provenance.write_log(&mut prefix, origin);
         Self { prefix }
     }
 
@@ -244,6 +270,7 @@ pub(crate) mod test_support {
             rules: rules::Rules::default(),
             standard_attributes: false,
             provenance: provenance::Provenance::None,
+            log_event_id: false,
         }
     }
 

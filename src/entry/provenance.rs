@@ -4,7 +4,7 @@
 //! `none` writes nothing, `ref` a short reference that our own log line for the object also
 //! prints, `s3` the Datadog Forwarder's `aws.s3.bucket` / `aws.s3.key`.
 
-use super::ObjectOrigin;
+use super::{LogOrigin, ObjectOrigin};
 use crate::json;
 
 /// `DD_PROVENANCE`: what each log says about the object it came from.
@@ -51,6 +51,37 @@ impl Provenance {
     }
 }
 
+impl Provenance {
+    /// Appends this provenance for a CloudWatch Logs stream: nothing, `"cwlref":"<12 hex>"`
+    /// (24 bytes) of the owner, group and stream, or the Datadog Forwarder's
+    /// `aws.awslogs.{logGroup,logStream,owner}`.
+    pub(crate) fn write_log(self, out: &mut Vec<u8>, origin: LogOrigin<'_>) {
+        match self {
+            Self::None => {}
+            Self::Ref => {
+                out.extend_from_slice(b",\"cwlref\":\"");
+                out.extend_from_slice(log_ref(origin).as_bytes());
+                out.push(b'"');
+            }
+            Self::S3 => {
+                out.extend_from_slice(b",\"aws\":{\"awslogs\":{\"logGroup\":");
+                json::write_str(out, origin.group);
+                out.extend_from_slice(b",\"logStream\":");
+                json::write_str(out, origin.stream);
+                out.extend_from_slice(b",\"owner\":");
+                json::write_str(out, origin.owner);
+                out.extend_from_slice(b"}}");
+            }
+        }
+    }
+}
+
+/// A short, stable reference to a log stream, printed with the owner, group and stream by our
+/// own log line for each payload read (as [`object_ref`] for objects).
+pub(crate) fn log_ref(origin: LogOrigin<'_>) -> String {
+    object_ref(origin.owner, &format!("{}\n{}", origin.group, origin.stream))
+}
+
 /// A short, stable reference to an object: 12 hex digits (48 bits) of FNV-1a over
 /// `bucket/key`. Our own log line for each object read prints it with the bucket and key,
 /// so a log's `s3ref` leads back to its object.
@@ -82,5 +113,22 @@ mod tests {
         assert_ne!(object_ref("b", "k1"), object_ref("b", "k2"));
         assert_eq!(Provenance::parse("S3"), Some(Provenance::S3));
         assert_eq!(Provenance::parse("bucket"), None);
+    }
+
+    #[test]
+    fn log_stream_modes_and_their_bytes() {
+        let origin = LogOrigin { owner: "123456789012", group: "/aws/eks/p/cluster", stream: "kube-apiserver-audit-1" };
+        let written = |mode: Provenance| {
+            let mut out = Vec::new();
+            mode.write_log(&mut out, origin);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(written(Provenance::None), "");
+        assert_eq!(written(Provenance::Ref), format!(",\"cwlref\":\"{}\"", log_ref(origin)));
+        assert_eq!(written(Provenance::Ref).len(), 24);
+        assert_eq!(
+            written(Provenance::S3),
+            r#","aws":{"awslogs":{"logGroup":"/aws/eks/p/cluster","logStream":"kube-apiserver-audit-1","owner":"123456789012"}}"#
+        );
     }
 }

@@ -1,11 +1,15 @@
 //! What format an object is in: its kind from the key, decoding (gzip/zstd sniffing, the
-//! size cap) and the record reader for each kind (CloudTrail files, JSON Lines, plain lines).
+//! size cap) and the record reader for each kind (CloudTrail files, JSON Lines, plain lines);
+//! and the CloudWatch Logs subscription payload, its events routed by group and stream.
 
 mod classify;
 pub(crate) mod cloudtrail;
 pub(crate) mod decode;
 mod gunzip;
 pub(crate) mod lines;
+pub mod log_events;
+pub mod log_routes;
+pub mod logs_payload;
 pub mod object_kind;
 pub(crate) mod object_reader;
 mod scan;

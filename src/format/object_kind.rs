@@ -29,6 +29,20 @@ pub enum ObjectKind {
     CloudFront,
     /// S3 server access logs: raw lines.
     S3Access,
+    /// EKS control plane audit log events (`kube-apiserver-audit-*` streams).
+    EksAudit,
+    /// EKS API server log events.
+    EksApiServer,
+    /// EKS scheduler log events.
+    EksScheduler,
+    /// EKS controller manager log events.
+    EksControllerManager,
+    /// EKS IAM authenticator log events.
+    EksAuthenticator,
+    /// Lambda function log events (`/aws/lambda/*` groups).
+    Lambda,
+    /// Any other CloudWatch Logs event.
+    CloudWatchLogs,
     /// Anything else: one log per line.
     Lines,
     /// Anything else, when `DD_UNKNOWN_OBJECTS=skip`: skipped unless its first bytes tell.

@@ -59,7 +59,8 @@ pub fn read_object<O: BatchOut>(
     let format = match source.reader {
         Reader::CloudTrail => return cloudtrail::read_records(reader, &scope, sink).map(|()| ObjectRead::Records),
         Reader::Findings => LineFormat::Findings,
-        Reader::Lines => LineFormat::Plain { comments: false },
+        // Events rows are matched by no key or first bytes; read as lines if named anyway.
+        Reader::Lines | Reader::Events => LineFormat::Plain { comments: false },
         Reader::CommentedLines => LineFormat::Plain { comments: true },
         Reader::JsonLines(how) => LineFormat::Json(how),
     };

@@ -90,6 +90,9 @@ pub enum Reader {
     CommentedLines,
     /// One JSON object a line, sent as attributes (`format::lines`, `entry::json_record`).
     JsonLines(Members),
+    /// CloudWatch Logs events of a log group that S3 never holds: a JSON object message
+    /// becomes the log's attributes, text is sent raw as `message` (`format::log_events`).
+    Events,
 }
 
 /// Where a record's date is, so that dates older than the intake keeps are clamped.
@@ -202,6 +205,14 @@ pub const SOURCES: &[Source] = &[
         backfill: AWS_LOGS,
         skip: None,
     },
+    // Kinds that live only in CloudWatch Logs groups (routed by `format::log_routes`).
+    log_group_row(ObjectKind::EksAudit, "eks-audit", "kubernetes.audit"),
+    log_group_row(ObjectKind::EksApiServer, "eks-apiserver", "kube-apiserver"),
+    log_group_row(ObjectKind::EksScheduler, "eks-scheduler", "kube_scheduler"),
+    log_group_row(ObjectKind::EksControllerManager, "eks-controller-manager", "kube-controller-manager"),
+    log_group_row(ObjectKind::EksAuthenticator, "eks-authenticator", "aws-iam-authenticator"),
+    log_group_row(ObjectKind::Lambda, "lambda", "lambda"),
+    log_group_row(ObjectKind::CloudWatchLogs, "cloudwatch", "cloudwatch"),
     // VPC Flow Logs rows go here.
 
     // Access logs, DNS, firewalls.
@@ -340,6 +351,22 @@ fn config_check(name: &str) -> bool {
 /// `aws-programmatic-access-test-object`.
 fn delivery_check(name: &str) -> bool {
     matches!(name, "ELBAccessLogTestFile" | "aws-programmatic-access-test-object")
+
+/// A row for a kind that only CloudWatch Logs groups hold: matched by no key or first
+/// bytes, only by the routes of `format::log_routes`; dated by its events' timestamps.
+const fn log_group_row(kind: ObjectKind, name: &'static str, ddsource: &'static str) -> Source {
+    Source {
+        kind,
+        name,
+        keys: &[],
+        head: None,
+        reader: Reader::Events,
+        ddsource,
+        service: ddsource,
+        date: RecordDate::Unknown,
+        backfill: DateLayout::None,
+        skip: None,
+    }
 }
 
 /// The row of `kind`.
@@ -381,5 +408,10 @@ mod tests {
         assert_eq!(aws_logs_service("WAFLogs"), Some((0, 1)));
         assert_eq!(aws_logs_service("network-firewall"), Some((1, 1)));
         assert_eq!(aws_logs_service("Config"), None, "skipped kinds are not walked");
+        let last = SOURCES.len() - 1;
+        assert!(SOURCES[last].keys.is_empty() && SOURCES[last].head.is_none(), "the fallback is last");
+        for row in SOURCES[..last].iter().filter(|row| row.keys.is_empty() && row.head.is_none()) {
+            assert_eq!(row.reader, Reader::Events, "{row:?} is matched by nothing but log routes");
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::alert::WebhookError;
 use crate::dispatch::DispatchError;
 use crate::format::decode::ReadError;
+use crate::format::logs_payload::PayloadError;
 use crate::intake::IntakeError;
 use crate::store::{ObjectChanged, ObjectError, ObjectErrorKind};
 
@@ -139,6 +140,9 @@ pub enum ForwardError {
     /// An object could not be opened.
     #[error(transparent)]
     Object(#[from] ObjectError),
+    /// A CloudWatch Logs payload that cannot be read.
+    #[error(transparent)]
+    LogsPayload(#[from] PayloadError),
     /// A local file could not be opened or listed.
     #[error("{path}: cannot read the file")]
     LocalFile {
@@ -172,6 +176,16 @@ pub enum ForwardError {
         /// The object.
         object: ObjectName,
     },
+    /// The Lambda deadline came before the events of a CloudWatch Logs payload were read.
+    #[error(
+        "log group {group}, stream {stream}: stopped reading before the Lambda deadline; raise the function timeout"
+    )]
+    LogsDeadline {
+        /// Log group.
+        group: String,
+        /// Log stream.
+        stream: String,
+    },
     /// A body could not be compressed.
     #[error("could not compress a request body")]
     Compress(#[source] std::io::Error),
@@ -204,7 +218,7 @@ impl ForwardError {
     pub fn error_type(&self) -> ErrorType {
         match self {
             Self::Dispatch(DispatchError::NotAFinding { .. }) => ErrorType::NotAFinding,
-            Self::Dispatch(_) => ErrorType::UnsupportedEvent,
+            Self::Dispatch(_) | Self::LogsPayload(_) => ErrorType::UnsupportedEvent,
             Self::Object(e) => match e.kind {
                 ObjectErrorKind::NotFound => ErrorType::ObjectNotFound,
                 ObjectErrorKind::BucketNotFound => ErrorType::BucketNotFound,
@@ -224,7 +238,7 @@ impl ForwardError {
                 IntakeError::Unavailable { .. } => ErrorType::IntakeUnavailable,
                 IntakeError::Deadline { .. } => ErrorType::DeadlineExceeded,
             },
-            Self::Deadline { .. } => ErrorType::DeadlineExceeded,
+            Self::Deadline { .. } | Self::LogsDeadline { .. } => ErrorType::DeadlineExceeded,
             Self::Objects { first, .. } => first.error_type(),
             Self::Alert(err) if err.is_permanent() => ErrorType::SlackAlertRefused,
             Self::Alert(_) => ErrorType::SlackAlertFailed,

@@ -6,6 +6,7 @@
 mod batch_tasks;
 mod delivery;
 mod errors;
+mod logs;
 mod objects;
 mod report;
 mod sqs;
@@ -24,6 +25,7 @@ use crate::compress::Compression;
 use crate::deadline::Deadline;
 use crate::dispatch::{Invocation, dispatch};
 use crate::entry::{EntryContext, EntrySettings};
+use crate::format::log_routes::LogRoutes;
 use crate::intake::Intake;
 use crate::sink::EntrySink;
 use crate::stats::Stats;
@@ -44,6 +46,8 @@ pub struct ForwarderSettings {
     pub max_object_bytes: u64,
     /// `DD_SOURCE_RULES` and `DD_UNKNOWN_OBJECTS`: how objects are classified.
     pub sources: crate::format::source_rules::SourceSettings,
+    /// `DD_LOG_GROUP_RULES` before the built-in routes of CloudWatch Logs events.
+    pub log_routes: LogRoutes,
 }
 
 struct Inner<I, S> {
@@ -104,6 +108,8 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             }
             Ok(Invocation::Sqs(messages)) => self.forward_sqs(messages, deadline).await,
             Ok(Invocation::BatchTasks(job)) => self.forward_batch_tasks(job, deadline).await,
+            Ok(Invocation::Logs(json)) => self.forward_logs(json, deadline).await,
+            Ok(Invocation::Kinesis(records)) => self.forward_kinesis(records, deadline).await,
         }
     }
 

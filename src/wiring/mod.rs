@@ -9,6 +9,7 @@ mod bucket;
 mod detach;
 mod doctor;
 mod finding_rules;
+pub mod log_groups;
 pub mod merge;
 pub mod notification;
 mod objects;
@@ -54,6 +55,14 @@ pub enum WiringError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A log group could not be read or changed, or has no free subscription slot.
+    #[error("log group {group}: {problem}")]
+    LogGroup {
+        /// The group (or the prefix listed).
+        group: String,
+        /// What went wrong.
+        problem: String,
+    },
     /// Another consumer's configuration overlaps ours: S3 would refuse it (nothing changed).
     #[error(
         "s3://{bucket}: the configuration {other} already receives object-created events for keys ours would match, and S3 sends an event to one destination only; the bucket is unchanged"
@@ -74,6 +83,9 @@ impl WiringError {
             Self::Read { .. } => "check the bucket name, the Region and the s3:GetBucketNotification permission",
             Self::Write { .. } => {
                 "S3 checks it may invoke the function: deploy the stack with this bucket as CloudTrailBucketName or GuardDutyExportBucketName first; writing needs s3:PutBucketNotification"
+            }
+            Self::LogGroup { .. } => {
+                "check the group name and Region; putting a filter needs logs:PutSubscriptionFilter and the stack's permission for logs.amazonaws.com to invoke the function; a full group needs one of its filters removed first"
             }
             Self::Overlap { .. } => {
                 "run again with --via eventbridge (and deploy with EnableS3EventBridgeRule=true), or narrow --prefix/--suffix so that no key matches both"

@@ -35,6 +35,7 @@ pub(super) async fn survey(store: &S3Store, bucket: &str) -> Result<Survey, Obje
             match ObjectKind::of_key(&object.key) {
                 ObjectKind::CloudTrailDigest => survey.digests += 1,
                 ObjectKind::Lines => {}
+                kind if kind.source().reader == crate::format::sources::Reader::Events => {}
                 kind if kind.skipped().is_some() => match survey.skipped.iter_mut().find(|(k, _)| *k == kind) {
                     Some((_, count)) => *count += 1,
                     None => survey.skipped.push((kind, 1)),

@@ -1,0 +1,124 @@
+//! CloudWatch Logs subscriptions: `{"awslogs":{"data":"<base64 gzip JSON>"}}` delivered
+//! directly, or the same `data` in each record of a Kinesis Data Streams event
+//! (`Records[].kinesis.data`, the usual cross-account and high-volume path). Here the base64
+//! and gzip are undone; `format::logs_payload` reads the JSON.
+
+use std::io::Read;
+
+use base64::Engine;
+use serde::Deserialize;
+
+/// Decoded payloads larger than this are refused: CloudWatch Logs sends at most 1 MB of
+/// events per payload, so anything far larger is not a subscription payload.
+pub const MAX_DECODED_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why a subscription payload could not be decoded.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AwsLogsError {
+    /// `data` is missing or not a string.
+    #[error("the CloudWatch Logs event has no `data` string")]
+    NoData,
+    /// `data` is not base64.
+    #[error("the CloudWatch Logs data is not base64: {0}")]
+    NotBase64(String),
+    /// The decoded bytes are not gzip, or the gzip stream is damaged.
+    #[error("the CloudWatch Logs data is not a valid gzip stream: {0}")]
+    NotGzip(String),
+    /// Larger than [`MAX_DECODED_BYTES`] once decompressed.
+    #[error("the CloudWatch Logs data decompresses to more than {} MiB", MAX_DECODED_BYTES >> 20)]
+    TooLarge,
+}
+
+/// Decodes a subscription payload's `data`: base64, then gzip, into the payload's JSON.
+pub fn decode_data(data: &str) -> Result<Vec<u8>, AwsLogsError> {
+    let compressed = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|e| AwsLogsError::NotBase64(e.to_string()))?;
+    if !compressed.starts_with(&[0x1f, 0x8b]) {
+        return Err(AwsLogsError::NotGzip("it does not start with the gzip magic bytes".into()));
+    }
+    let mut json = Vec::with_capacity(compressed.len() * 8);
+    flate2::read::MultiGzDecoder::new(&compressed[..])
+        .take(MAX_DECODED_BYTES + 1)
+        .read_to_end(&mut json)
+        .map_err(|e| AwsLogsError::NotGzip(e.to_string()))?;
+    if json.len() as u64 > MAX_DECODED_BYTES {
+        return Err(AwsLogsError::TooLarge);
+    }
+    Ok(json)
+}
+
+/// One record of a Kinesis Data Streams event.
+#[derive(Debug)]
+pub struct KinesisRecord {
+    /// `kinesis.sequenceNumber`, reported back in `batchItemFailures`.
+    pub sequence_number: String,
+    /// The decoded subscription payload in its `data`.
+    pub payload: Result<Vec<u8>, AwsLogsError>,
+}
+
+#[derive(Deserialize)]
+struct RawKinesisRecord {
+    kinesis: Option<RawKinesis>,
+}
+
+#[derive(Deserialize)]
+struct RawKinesis {
+    #[serde(rename = "sequenceNumber")]
+    sequence_number: Option<String>,
+    data: Option<String>,
+}
+
+/// Reads the records of a Kinesis event (`Records`, raw JSON); a record that cannot be
+/// decoded fails alone. Fails when `Records` is not an array of records with sequence numbers.
+pub fn kinesis_records(records: &str) -> Result<Vec<KinesisRecord>, String> {
+    let raw: Vec<RawKinesisRecord> =
+        serde_json::from_str(records).map_err(|e| format!("Kinesis Records are not records: {e}"))?;
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, record)| {
+            let kinesis = record.kinesis.ok_or_else(|| format!("Kinesis Records[{i}] has no `kinesis` member"))?;
+            let sequence_number =
+                kinesis.sequence_number.ok_or_else(|| format!("Kinesis Records[{i}] has no sequenceNumber"))?;
+            let payload = kinesis.data.as_deref().ok_or(AwsLogsError::NoData).and_then(decode_data);
+            Ok(KinesisRecord { sequence_number, payload })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// base64(gzip(`json`)), as CloudWatch Logs sends it.
+    pub(crate) fn encode(json: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(crate::entry::test_support::gzip(json))
+    }
+
+    #[test]
+    fn decodes_and_names_bad_data() {
+        assert_eq!(decode_data(&encode(b"{\"a\":1}")).unwrap(), b"{\"a\":1}");
+        assert!(matches!(decode_data("%%%"), Err(AwsLogsError::NotBase64(_))));
+        let not_gzip = base64::engine::general_purpose::STANDARD.encode(b"{\"a\":1}");
+        assert!(matches!(decode_data(&not_gzip), Err(AwsLogsError::NotGzip(_))));
+        let gz = crate::entry::test_support::gzip(b"{\"a\":1}");
+        let cut = base64::engine::general_purpose::STANDARD.encode(&gz[..gz.len() - 6]);
+        assert!(matches!(decode_data(&cut), Err(AwsLogsError::NotGzip(_))));
+        let bomb = encode(&vec![b' '; (MAX_DECODED_BYTES + 10) as usize]);
+        assert!(matches!(decode_data(&bomb), Err(AwsLogsError::TooLarge)));
+    }
+
+    #[test]
+    fn kinesis_records_fail_alone() {
+        let records = serde_json::json!([
+            {"eventSource": "aws:kinesis", "kinesis": {"sequenceNumber": "1", "data": encode(b"{}")}},
+            {"eventSource": "aws:kinesis", "kinesis": {"sequenceNumber": "2", "data": "bm90IGd6aXA="}},
+        ])
+        .to_string();
+        let records = kinesis_records(&records).unwrap();
+        assert_eq!(records[0].payload.as_deref().unwrap(), b"{}");
+        assert_eq!(records[1].sequence_number, "2");
+        assert!(matches!(records[1].payload, Err(AwsLogsError::NotGzip(_))));
+        assert!(kinesis_records(r#"[{"kinesis":{"data":"x"}}]"#).unwrap_err().contains("sequenceNumber"));
+    }
+}
