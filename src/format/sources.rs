@@ -351,6 +351,7 @@ fn config_check(name: &str) -> bool {
 /// `aws-programmatic-access-test-object`.
 fn delivery_check(name: &str) -> bool {
     matches!(name, "ELBAccessLogTestFile" | "aws-programmatic-access-test-object")
+}
 
 /// A row for a kind that only CloudWatch Logs groups hold: matched by no key or first
 /// bytes, only by the routes of `format::log_routes`; dated by its events' timestamps.
