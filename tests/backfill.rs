@@ -206,7 +206,18 @@ async fn plan_speed_against_the_emulator() {
     let started = std::time::Instant::now();
     let output = plan("slf-backfill-speed", &["--since", "2026-09-01", "--until", "2026-09-07"]);
     let seconds = started.elapsed().as_secs_f64();
-    assert!(output.status.success());
-    let objects = manifest_keys(&output).len();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let keys = manifest_keys(&output);
+    let objects = keys.len();
     eprintln!("plan objects={objects} seconds={seconds:.2} objects_per_second={:.0}", objects as f64 / seconds);
+    eprintln!("{}", text(&output.stderr).trim());
+    // What it planned, not how fast (the speed is scripts/bench-plan's figure): the whole week,
+    // once each, and by listing the date folders, not every object.
+    assert_eq!(objects, trail::FILES + 1, "every object of the window");
+    assert_eq!(keys.iter().collect::<std::collections::HashSet<_>>().len(), objects, "each once");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains(&format!("planned {objects} objects")), "{stderr}");
+    let lists: usize =
+        stderr.split(" list requests").next().and_then(|s| s.rsplit(' ').next()).and_then(|n| n.parse().ok()).unwrap();
+    assert!(lists < objects / 2, "{lists} list requests for {objects} objects");
 }

@@ -209,8 +209,9 @@ async fn hostile_objects() {
         assert_eq!((r.stats.objects_empty, r.stats.objects, r.stats.records_in), (1, 1, 0));
     }
 
-    // Numbers with thousands of digits: valid JSON; delivered, or refused by the intake on
-    // their own and counted (the test intake, like serde_json, holds no such number).
+    // Numbers with thousands of digits: valid JSON, forwarded as is; the test intake (like
+    // serde_json, and like Datadog's intake for numbers no double holds) refuses that entry
+    // on its own: it is dropped and counted, the other delivered.
     let huge = format!(r#"{{"Records":[{{"eventName":"Big","n":{}}},{{"eventName":"Small"}}]}}"#, "9".repeat(5000));
     let intake = TestIntake::start(KEY).await;
     let r = tokio::time::timeout(LIMIT, async {
@@ -222,7 +223,8 @@ async fn hostile_objects() {
     .expect("hung");
     assert!(r.error.is_none());
     assert!(r.stats.balanced());
-    assert_eq!(r.stats.entries_sent + r.stats.dropped_for(DropReason::RejectedByIntake), 2);
+    assert_eq!((r.stats.entries_sent, r.stats.dropped_for(DropReason::RejectedByIntake)), (1, 1), "{}", r.stats);
+    assert_eq!(intake.accepted_entries()[0]["eventName"], "Small");
 
     // Generated: a gzip bomb (1 GiB of zeros in ~1 MB) stops at the size cap with a clear error.
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -260,4 +262,59 @@ async fn hostile_objects() {
     assert_eq!(r.stats.dropped_for(DropReason::RecordTooLarge), 1);
     assert_eq!(r.stats.entries_sent, 2);
     let _: Stats = r.stats;
+}
+
+/// `n` numbered plain lines.
+fn numbered_lines(n: usize) -> Vec<u8> {
+    (0..n).map(|i| format!("line {i}\n")).collect::<String>().into_bytes()
+}
+
+/// Reads `object` as a plain-lines object and checks it is damaged, not failed: the first
+/// `before` lines delivered exactly once, nothing else, the invocation not failed.
+async fn assert_damaged_after(what: &str, object: Vec<u8>, before: usize) {
+    let intake = TestIntake::start(KEY).await;
+    let r = read(&intake, "logs/damaged.log.gz", object, &[]).await;
+    assert!(r.error.is_none(), "{what}: {:?}", r.error);
+    assert_eq!((r.stats.objects_damaged, r.stats.objects_failed), (1, 0), "{what}: {}", r.stats);
+    let messages: Vec<String> =
+        intake.accepted_entries().iter().map(|e| e["message"].as_str().unwrap().to_owned()).collect();
+    let expected: Vec<String> = (0..before).map(|i| format!("line {i}")).collect();
+    assert_eq!(messages, expected, "{what}");
+}
+
+#[tokio::test]
+async fn corrupt_compression_is_damage() {
+    let first = gzip(&numbered_lines(100));
+    let second = gzip(b"a last line without its newline");
+
+    // A bit flipped in the second member: its first block gets the reserved type.
+    let mut flipped = second.clone();
+    flipped[10] |= 0b110;
+    assert_damaged_after("bit-flipped member", [&first[..], &flipped].concat(), 100).await;
+
+    // A CRC that does not match the second member's data.
+    let mut crc = second.clone();
+    let at = crc.len() - 8;
+    crc[at] ^= 0xff;
+    assert_damaged_after("CRC mismatch", [&first[..], &crc].concat(), 100).await;
+
+    // A bad header on the second member.
+    let mut header = second.clone();
+    header[2] = 7;
+    assert_damaged_after("bad member header", [&first[..], &header].concat(), 100).await;
+
+    // Uncompressed bytes after a member.
+    assert_damaged_after("trailing garbage", [&first[..], b"garbage\n"].concat(), 100).await;
+
+    // A zstd object whose second frame is corrupt (its checksum no longer matches).
+    let frame = |data: &[u8]| {
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        encoder.include_checksum(true).unwrap();
+        std::io::Write::write_all(&mut encoder, data).unwrap();
+        encoder.finish().unwrap()
+    };
+    let mut corrupt = frame(b"a-last-line-without-its-newline-0123456789abcdef");
+    let at = corrupt.len() - 10;
+    corrupt[at] ^= 0x01;
+    assert_damaged_after("corrupt zstd frame", [frame(&numbered_lines(100)), corrupt].concat(), 100).await;
 }

@@ -175,8 +175,10 @@ async fn a_simulated_job_delivers_every_record_and_reports_each_object_once() {
     let (runtime, _function) =
         start(&intake, &[("DD_MAX_ATTEMPTS", "1".into()), ("DD_LOG_LEVEL", "warn".into())]).await;
 
-    let mut succeeded: HashMap<String, usize> = HashMap::new();
+    // Each task's final result, as the completion report lists it.
+    let mut reported: HashMap<String, String> = HashMap::new();
     let (mut invocations, mut temporary) = (0, 0);
+    let mut retried: Vec<String> = Vec::new();
     let mut pending: Vec<&(String, String)> = tasks.iter().collect();
     for round in 0..10 {
         let mut again = Vec::new();
@@ -184,10 +186,12 @@ async fn a_simulated_job_delivers_every_record_and_reports_each_object_once() {
             invocations += 1;
             let id = format!("{}-r{round}", task.0);
             match run_task(&runtime, &id, task.1.as_bytes(), WAIT).await {
-                (code, _) if code == "Succeeded" => *succeeded.entry(task.0.clone()).or_default() += 1,
+                (code, text) if code == "Succeeded" => assert!(reported.insert(task.0.clone(), text).is_none()),
                 (code, text) => {
                     assert_eq!(code, "TemporaryFailure", "{text}");
+                    assert!(text.starts_with("IntakeUnavailable: "), "{text}");
                     temporary += 1;
+                    retried.push(task.0.clone());
                     again.push(task);
                 }
             }
@@ -198,9 +202,24 @@ async fn a_simulated_job_delivers_every_record_and_reports_each_object_once() {
         }
     }
     assert!(pending.is_empty(), "every task succeeded within 10 rounds");
-    assert_eq!(succeeded.len(), tasks.len());
-    assert!(succeeded.values().all(|n| *n == 1), "each object reported once");
+    // The retry path ran: tasks failed for now, were invoked again and then succeeded.
+    assert!(temporary > 0 && invocations == tasks.len() + temporary, "{temporary} temporary failures");
+    assert!(intake.requests().iter().any(|r| r.status == 503), "the intake failed requests");
+    assert!(retried.iter().all(|task| reported.contains_key(task)), "every retried task succeeded in the end");
+    // The completion report accounts for every record once: each task's final result counts
+    // all of its object's records as read and sent, and the results add up to the job.
     let records = trail::FILES * trail::RECORDS_PER_FILE + trail::EXPORT_FINDINGS;
+    let mut reported_records = 0;
+    for (task, text) in &reported {
+        if text.starts_with("skipped") {
+            continue;
+        }
+        let counts: Vec<usize> = text.split([' ', ',']).filter_map(|w| w.parse().ok()).collect();
+        assert!(matches!(counts[..], [read, sent, 0] if read == sent), "{task}: {text}");
+        reported_records += counts[0];
+    }
+    assert_eq!(reported.len(), tasks.len());
+    assert_eq!(reported_records, records, "the completion report counts every record once");
     let duplicates = intake.report_duplicates("simulated Batch Operations job, intake failing 25 %");
     assert_eq!(duplicates.distinct, records, "every record delivered");
     eprintln!(

@@ -114,3 +114,38 @@ async fn scrubbing_rewrites_values_only_and_keeps_json_valid() {
     assert_eq!(e["eventTime"], "2026-11-24T12:00:00Z");
     assert_eq!(e["eventName"], "CreateUser");
 }
+
+#[tokio::test]
+async fn the_users_groups_with_both_built_ins_on_and_our_attributes_untouched() {
+    let intake = TestIntake::start(KEY).await;
+    let f = forwarder(
+        &intake,
+        &[
+            ("REDACT_IP", "true"),
+            ("REDACT_EMAIL", "true"),
+            ("DD_SCRUBBING_RULE", r"(AKIA)[0-9A-Z]{12}([0-9A-Z]{4})|i-[0-9a-f]{17}|trail-10"),
+            ("DD_SCRUBBING_RULE_REPLACEMENT", "$1…$2"),
+            ("DD_TAGS", "owner:sec@example.com,team:trail-10"),
+        ],
+    );
+    let record = r#"{"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","sourceIPAddress":"203.0.113.9",
+        "userIdentity":{"arn":"arn:aws:sts::123456789012:assumed-role/web/i-0123456789abcdef0","accessKeyId":"AKIAABCDEFGHIJKLMNOP"},
+        "responseElements":{"note":"for ops@example.com from trail-10"}}"#;
+    let reader =
+        ObjectBody::plain(Box::new(std::io::Cursor::new(format!(r#"{{"Records":[{record}]}}"#).into_bytes())), None);
+    let (bucket, key) = ("trail-10", "AWSLogs/203.0.113.7/CloudTrail/ops@example.com.json");
+    let report = f.forward_reader(reader, ObjectKind::CloudTrail, s3_name(bucket, key), Deadline::none()).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let e = &intake.accepted_entries()[0];
+    // The user's $1 and $2 are the user's groups, with both built-in rules on.
+    assert_eq!(e["userIdentity"]["accessKeyId"], "AKIA…MNOP");
+    assert_eq!(e["sourceIPAddress"], "xxx.xxx.xxx.xxx");
+    assert_eq!(e["responseElements"]["note"], "for xxxxx@xxxxx.com from …");
+    assert_eq!(e["userIdentity"]["arn"], "arn:aws:sts::123456789012:assumed-role/web/…");
+    // Our own attributes: the S3 bucket and key, the tags and the host, as they are.
+    assert_eq!(e["aws"]["s3"]["bucket"], bucket);
+    assert_eq!(e["aws"]["s3"]["key"], key);
+    assert_eq!(e["ddtags"], "owner:sec@example.com,team:trail-10");
+    assert_eq!(e["host"], "i-0123456789abcdef0");
+    assert_eq!(e["ddsource"], "cloudtrail");
+}

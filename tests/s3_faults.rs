@@ -1,5 +1,7 @@
-//! S3 faults through a fault-injecting proxy in front of the S3 emulator: access denied, KMS
-//! denied, a connection dropped mid-object — each a clear error naming the object, with the
+//! S3 faults through a fault-injecting proxy in front of the S3 emulator: each error class
+//! (access denied, expired credentials, KMS denied, KMS and S3 throttling) from S3's error
+//! code and status, throttling retried with backoff, the Batch Operations result codes they
+//! give, a connection dropped mid-object — each a clear error naming the object, with the
 //! records read before the drop accounted for. Plus random intake 5xx at 20 %.
 
 mod support;
@@ -25,30 +27,79 @@ fn s3_event(bucket: &str, key: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn through_proxy(key: &str) -> (Outcome, TestIntake) {
+async fn through_proxy(key: &str) -> (Outcome, TestIntake, S3Proxy) {
     let proxy = S3Proxy::start(moto::endpoint()).await;
     let intake = TestIntake::start(KEY).await;
     let f = forwarder(&intake, S3Store::with_endpoint(proxy.url()), &[]);
     let outcome = f.handle(&s3_event("slf-faults", key), Deadline::none()).await;
     assert!(outcome.stats.balanced(), "{}", outcome.stats);
-    (outcome, intake)
+    (outcome, intake, proxy)
+}
+
+/// Fault key → the error type, whether a retry can fix it, the start of its message.
+const CLASSES: [(&str, &str, bool, &str); 5] = [
+    ("AWSLogs/fault-denied/a.log", "ObjectAccessDenied", false, "AccessDenied: the function's role needs s3:GetObject"),
+    ("AWSLogs/fault-expired/a.log", "CredentialsExpired", true, "ExpiredToken: the function's temporary credentials"),
+    ("AWSLogs/1/GuardDuty/fault-kms-disabled/e.jsonl.gz", "KmsAccessDenied", false, "KMS refused to decrypt"),
+    ("AWSLogs/fault-kms-throttled-always/a.log", "KmsUnavailable", true, "KMS throttled"),
+    ("AWSLogs/fault-slowdown-always/a.log", "S3Throttled", true, "S3 throttled the request (SlowDown)"),
+];
+
+#[tokio::test]
+async fn s3_errors_are_classed_by_code_and_status() {
+    let s3 = moto::s3().await;
+    for (key, class, retryable, words) in CLASSES {
+        moto::put(&s3, "slf-faults", key, b"x\n".to_vec()).await;
+        let (outcome, _, proxy) = through_proxy(key).await;
+        let err = outcome.error.unwrap_or_else(|| panic!("{key}: no error"));
+        assert_eq!(err.error_type().as_str(), class, "{key}: {}", err.describe());
+        assert_eq!(err.is_retryable(), retryable, "{key}");
+        assert!(err.describe().contains(&format!("s3://slf-faults/{key}: {words}")), "{}", err.describe());
+        // Only throttling is retried by the SDK (its standard 3 attempts, with backoff).
+        let attempts = if retryable && class != "CredentialsExpired" { 3 } else { 1 };
+        assert_eq!(proxy.requests(key), attempts, "{key}");
+    }
 }
 
 #[tokio::test]
-async fn access_and_kms_denials_name_the_object_and_the_fix() {
+async fn throttling_is_retried_with_backoff_until_it_clears() {
     let s3 = moto::s3().await;
-    for key in ["AWSLogs/fault-denied/a.log", "AWSLogs/1/GuardDuty/fault-kms/e.jsonl.gz"] {
+    for key in ["AWSLogs/fault-kms-throttled-2/a.log", "AWSLogs/fault-slowdown-2/a.log"] {
+        moto::put(&s3, "slf-faults", key, b"one\ntwo\n".to_vec()).await;
+        let (outcome, intake, proxy) = through_proxy(key).await;
+        assert!(outcome.error.is_none(), "{key}: {:?}", outcome.error.map(|e| e.describe()));
+        assert_eq!(outcome.stats.entries_sent, 2, "{key}");
+        assert_eq!(intake.accepted_entries().len(), 2, "{key}");
+        assert_eq!(proxy.requests(key), 3, "{key}: two throttled answers, then the object");
+    }
+}
+
+#[tokio::test]
+async fn batch_operations_result_codes_follow_the_same_classes() {
+    let s3 = moto::s3().await;
+    for (key, ..) in CLASSES {
         moto::put(&s3, "slf-faults", key, b"x\n".to_vec()).await;
     }
-    let (outcome, _) = through_proxy("AWSLogs/fault-denied/a.log").await;
-    let err = outcome.error.unwrap();
-    assert_eq!(err.error_type().as_str(), "ObjectAccessDenied");
-    assert!(err.describe().contains("s3://slf-faults/AWSLogs/fault-denied/a.log: AccessDenied"), "{err}");
-
-    let (outcome, _) = through_proxy("AWSLogs/1/GuardDuty/fault-kms/e.jsonl.gz").await;
-    let err = outcome.error.unwrap();
-    assert_eq!(err.error_type().as_str(), "KmsAccessDenied");
-    assert!(err.describe().contains("kms:Decrypt"), "{err}");
+    let tasks: Vec<serde_json::Value> = CLASSES
+        .iter()
+        .enumerate()
+        .map(|(i, (key, ..))| {
+            serde_json::json!({"taskId": format!("t{i}"), "s3Key": key, "s3VersionId": null, "s3Bucket": "slf-faults"})
+        })
+        .collect();
+    let event = serde_json::json!({"invocationSchemaVersion": "2.0", "invocationId": "inv",
+        "job": {"id": "job", "userArguments": {}}, "tasks": tasks});
+    let proxy = S3Proxy::start(moto::endpoint()).await;
+    let intake = TestIntake::start(KEY).await;
+    let f = forwarder(&intake, S3Store::with_endpoint(proxy.url()), &[]);
+    let outcome = f.handle(event.to_string().as_bytes(), Deadline::none()).await;
+    let results = outcome.response["results"].as_array().unwrap();
+    assert_eq!(results.len(), CLASSES.len());
+    for ((key, class, retryable, _), result) in CLASSES.iter().zip(results) {
+        let code = if *retryable { "TemporaryFailure" } else { "PermanentFailure" };
+        assert_eq!(result["resultCode"], code, "{key}: {result}");
+        assert!(result["resultString"].as_str().unwrap().starts_with(&format!("{class}: ")), "{result}");
+    }
 }
 
 fn trail_key(name: &str) -> String {
@@ -72,7 +123,7 @@ async fn a_read_broken_mid_object_resumes_where_it_stopped() {
     ];
     for (key, body) in cases {
         moto::put(&s3, "slf-faults", &key, body).await;
-        let (outcome, intake) = through_proxy(&key).await;
+        let (outcome, intake, _) = through_proxy(&key).await;
         assert!(outcome.error.is_none(), "{key}: {:?}", outcome.error.map(|e| e.describe()));
         let (stats, intake) = (&outcome.stats, &intake);
         eprintln!("resumed {key}: {stats}");
@@ -88,7 +139,7 @@ async fn a_read_that_keeps_breaking_fails_cleanly_and_one_that_changed_says_so()
     let s3 = moto::s3().await;
     let key = format!("{}.gz", trail_key("fault-drop000000"));
     moto::put(&s3, "slf-faults", &key, moto::gzip(&moto::cloudtrail_body(5000))).await;
-    let (outcome, intake) = through_proxy(&key).await;
+    let (outcome, intake, _) = through_proxy(&key).await;
     let err = outcome.error.unwrap();
     assert_eq!(err.error_type().as_str(), "ObjectUnreadable");
     assert!(err.describe().contains(&key), "{err}");
@@ -104,7 +155,7 @@ async fn a_read_that_keeps_breaking_fails_cleanly_and_one_that_changed_says_so()
 
     let key = format!("{}.gz", trail_key("fault-changed0000"));
     moto::put(&s3, "slf-faults", &key, moto::gzip(&moto::cloudtrail_body(5000))).await;
-    let (outcome, _) = through_proxy(&key).await;
+    let (outcome, _, _) = through_proxy(&key).await;
     let err = outcome.error.unwrap_or_else(|| panic!("no error: {}", outcome.stats));
     assert_eq!(err.error_type().as_str(), "ObjectChanged", "{}", err.describe());
     assert!(err.describe().contains("changed while it was being read"), "{}", err.describe());

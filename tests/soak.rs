@@ -31,10 +31,10 @@ fn workload() -> [(Vec<u8>, u64); 4] {
 
 /// How the intake treats the next request of invocation `i`: a transient failure now and then
 /// (retried within the invocation), a dropped connection, and rarely a refused key (the
-/// invocation fails and reports it).
+/// invocation fails and reports it) — each at least twice in the short form CI runs.
 fn fault(i: usize) -> Option<Step> {
     match i {
-        _ if i % 1000 == 999 => Some(Step::Status(403)),
+        _ if i % 200 == 199 => Some(Step::Status(403)),
         _ if i % 250 == 125 => Some(Step::Reset),
         _ if i % 50 == 25 => Some(Step::Status(503)),
         _ => None,
@@ -84,13 +84,15 @@ async fn a_warm_container_stays_flat() {
             other => panic!("invocation {i}: {other:?}"),
         }
         latencies.push(started.elapsed());
-        let rss = function.rss_kib().unwrap_or(0);
+        let rss = function.rss_kib().expect("the function's /proc/<pid>/status is readable");
         rss_max = rss_max.max(rss);
         if i + 1 == warm_up {
-            (rss_warm, fds_warm) = (rss, function.open_fds().unwrap_or(0));
+            (rss_warm, fds_warm) = (rss, function.open_fds().expect("the function's /proc/<pid>/fd is readable"));
         }
     }
-    let (rss_end, fds_end) = (function.rss_kib().unwrap_or(0), function.open_fds().unwrap_or(0));
+    let rss_end = function.rss_kib().expect("the function's /proc/<pid>/status is readable");
+    let fds_end = function.open_fds().expect("the function's /proc/<pid>/fd is readable");
+    assert!(rss_warm > 1024 && fds_warm >= 3, "implausible readings: {rss_warm} KiB, {fds_warm} descriptors");
     let mut by_kind: Vec<String> = Vec::new();
     for kind in 0..workload.len() {
         let mut times: Vec<Duration> =
@@ -112,6 +114,10 @@ async fn a_warm_container_stays_flat() {
     );
 
     assert_eq!(intake.accepted_entries().len() as u64, expected_entries, "every entry delivered");
+    // Every fault branch ran, the refused key included.
+    let refusals = (0..invocations).filter(|&i| matches!(fault(i), Some(Step::Status(403)))).count();
+    assert!(refusals >= 2 || invocations < 400, "{invocations} invocations exercise the 403 branch {refusals} times");
+    assert_eq!(failed_invocations, refusals, "each refused key fails its invocation");
     assert!(rss_end <= rss_warm + RSS_GROWTH_KIB, "RSS grew from {rss_warm} KiB to {rss_end} KiB");
     assert!(fds_end <= fds_warm + 2, "descriptors grew from {fds_warm} to {fds_end}");
     // A new connection after each dropped one is expected; not one per invocation.

@@ -497,3 +497,45 @@ async fn lambda_env_describes_the_function() {
     assert!(!env["AWS_LAMBDA_LOG_STREAM_NAME"].is_empty());
     assert!(env["AWS_LAMBDA_LOG_GROUP_NAME"].starts_with("/aws/lambda/"));
 }
+
+/// The dead-code check the per-file `allow(dead_code)` in `support` turns off, across files:
+/// every public function of tests/support is called by some test file or another helper.
+#[test]
+fn every_support_helper_is_used() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let read_dir = |d: &std::path::Path| -> Vec<(String, String)> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
+            .collect()
+    };
+    let support = read_dir(&dir.join("support"));
+    let all: Vec<(String, String)> = read_dir(&dir).into_iter().chain(support.iter().cloned()).collect();
+    let mut unused = Vec::new();
+    for (file, text) in &support {
+        for line in text.lines() {
+            let line = line.trim_start();
+            let Some(rest) = line.strip_prefix("pub fn ").or_else(|| line.strip_prefix("pub async fn ")) else {
+                continue;
+            };
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let calls = |text: &str| {
+                text.match_indices(&name)
+                    .filter(|(at, _)| {
+                        let before = text[..*at].chars().next_back();
+                        let after = text[at + name.len()..].chars().next();
+                        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                            && matches!(after, Some('(') | Some(':') | Some(')') | Some(',') | Some('<'))
+                            && !text[..*at].ends_with("fn ")
+                    })
+                    .count()
+            };
+            if all.iter().map(|(_, text)| calls(text)).sum::<usize>() == 0 {
+                unused.push(format!("{file}: {name}"));
+            }
+        }
+    }
+    assert!(unused.is_empty(), "helpers no test uses: {unused:?}");
+}

@@ -53,12 +53,22 @@ impl Rules {
     }
 }
 
-/// Rewrites string values of an entry with one regex pass per string.
+/// Rewrites the string values of an entry, with one regex pass per string: the user's
+/// `DD_SCRUBBING_RULE` and the built-in rules (IP and e-mail addresses) in one pattern, the
+/// user's rule first so that `$1`, `$2`… in its replacement are its own groups whatever else
+/// is on (where two rules match at the same place, the user's wins). The attributes we write
+/// ourselves ([`OWN_ATTRIBUTES`]) are never rewritten.
 #[derive(Debug, Clone)]
 pub struct Scrubber {
     pattern: Regex,
     custom_replacement: String,
 }
+
+/// Top-level attributes the forwarder writes itself (provenance, tags, source, date): not
+/// record content, so never scrubbed — a rule matching an S3 key or a tag would otherwise
+/// break the provenance and the tags monitors group by.
+pub(crate) const OWN_ATTRIBUTES: [&[u8]; 8] =
+    [b"ddsource", b"service", b"ddtags", b"aws", b"host", b"status", b"timestamp", b"timestamp_clamped"];
 
 /// Group names of the built-in rules inside the combined pattern.
 const IPV4: &str = "slf_ipv4";
@@ -67,24 +77,25 @@ const EMAIL: &str = "slf_email";
 
 impl Scrubber {
     /// Builds the combined pattern; `None` when no rule is on. `custom` is
-    /// `DD_SCRUBBING_RULE` (already validated as a regex by itself).
+    /// `DD_SCRUBBING_RULE` (already validated as a regex by itself) and its replacement.
     pub fn new(
         redact_ip: bool,
         redact_email: bool,
         custom: Option<(&str, &str)>,
     ) -> Result<Option<Self>, regex::Error> {
         let mut parts = Vec::new();
+        let mut custom_replacement = String::new();
+        // First: its groups are then numbered from 1, as in the rule alone.
+        if let Some((rule, replacement)) = custom {
+            parts.push(format!("(?:{rule})"));
+            custom_replacement = replacement.to_owned();
+        }
         if redact_ip {
             parts.push(format!(r"(?P<{IPV4}>\b(?:\d{{1,3}}\.){{3}}\d{{1,3}}\b)"));
             parts.push(format!(r"(?P<{IPV6}>[0-9A-Fa-f]{{0,4}}:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)"));
         }
         if redact_email {
             parts.push(format!(r"(?P<{EMAIL}>[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+)"));
-        }
-        let mut custom_replacement = String::new();
-        if let Some((rule, replacement)) = custom {
-            parts.push(format!("(?:{rule})"));
-            custom_replacement = replacement.to_owned();
         }
         if parts.is_empty() {
             return Ok(None);
@@ -113,19 +124,30 @@ impl Scrubber {
         out
     }
 
-    /// Scrubs every string value of a compact JSON entry (never keys, never syntax) into
-    /// `out`; returns false (and leaves `out` empty) when nothing changed.
+    /// Scrubs every string value of a compact JSON entry (never keys, never syntax, never
+    /// our own attributes) into `out`; returns false (and leaves `out` empty) when nothing
+    /// changed.
     pub fn scrub_entry(&self, entry: &[u8], out: &mut Vec<u8>) -> bool {
         out.clear();
         let mut changed = false;
         let mut copied = 0;
         let mut i = 0;
+        let mut depth = 0i64;
+        let mut own = false;
         while let Some(p) = memchr::memchr(b'"', &entry[i..]) {
             let start = i + p;
+            depth += nesting(&entry[i..start]);
             let end = json::string_end(entry, start + 1);
             i = end;
             if entry.get(end) == Some(&b':') {
-                continue; // a key
+                // A key; a top-level one says whose value follows.
+                if depth == 1 {
+                    own = OWN_ATTRIBUTES.contains(&&entry[start + 1..end - 1]);
+                }
+                continue;
+            }
+            if own {
+                continue;
             }
             let literal = &entry[start..end];
             let Ok(value) = serde_json::from_slice::<Cow<'_, str>>(literal) else { continue };
@@ -142,6 +164,18 @@ impl Scrubber {
         }
         changed
     }
+}
+
+/// How much deeper the JSON syntax between two strings goes (`{`/`[` minus `}`/`]`).
+fn nesting(syntax: &[u8]) -> i64 {
+    syntax
+        .iter()
+        .map(|b| match b {
+            b'{' | b'[' => 1,
+            b'}' | b']' => -1,
+            _ => 0,
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -200,5 +234,32 @@ mod tests {
         assert_eq!(rules.filtered_out(b"END job"), Some(DropReason::Excluded));
         assert_eq!(rules.filtered_out(b"middle"), Some(DropReason::NotIncluded));
         assert_eq!(Rules::default().filtered_out(b"anything"), None);
+    }
+
+    #[test]
+    fn the_users_groups_are_the_users_whatever_else_is_on() {
+        let rule = Some((r"secret-(\w+)-(\d+)", "[$2/$1]"));
+        for (ip, email) in [(false, false), (true, false), (false, true), (true, true)] {
+            let s = Scrubber::new(ip, email, rule).unwrap().unwrap();
+            let out = s.scrub("secret-abc-42 from 10.0.0.1 by a.b@example.com");
+            let ip_text = if ip { IPV4_MASK } else { "10.0.0.1" };
+            let email_text = if email { EMAIL_MASK } else { "a.b@example.com" };
+            assert_eq!(out, format!("[42/abc] from {ip_text} by {email_text}"), "ip {ip}, email {email}");
+        }
+    }
+
+    #[test]
+    fn our_own_attributes_are_never_scrubbed() {
+        let s = Scrubber::new(true, true, Some((r"i-[0-9a-f]+|example|logs", "#"))).unwrap().unwrap();
+        let entry = r#"{"ddsource":"logs","service":"example","ddtags":"owner:bob@example.com,ip:10.0.0.1","aws":{"s3":{"bucket":"example","key":"logs/10.0.0.1/a.log"}},"host":"i-0abc","status":"info","timestamp":"2026-11-24T12:00:00Z","message":"bob@example.com at 10.0.0.1 on i-0abc","detail":{"host":"i-0abc","aws":"10.0.0.1"}}"#;
+        let v: serde_json::Value = serde_json::from_str(&scrubbed(&s, entry)).unwrap();
+        let original: serde_json::Value = serde_json::from_str(entry).unwrap();
+        for own in ["ddsource", "service", "ddtags", "aws", "host", "status", "timestamp"] {
+            assert_eq!(v[own], original[own], "{own}");
+        }
+        assert_eq!(v["message"], format!("{EMAIL_MASK} at {IPV4_MASK} on #"));
+        // The same names inside the record are the record's: scrubbed.
+        assert_eq!(v["detail"]["host"], "#");
+        assert_eq!(v["detail"]["aws"], IPV4_MASK);
     }
 }

@@ -1,9 +1,9 @@
 //! CloudTrail log files (`{"Records":[…]}`, also Insights files): streamed record by
 //! record, never holding the file.
 
-use std::io::{self, BufRead};
+use std::io::BufRead;
 
-use super::decode::ReadError;
+use super::decode::{Malformed, ReadError};
 use super::scan::{Scanner, malformed};
 use super::scope::ObjectScope;
 use crate::entry::EntryContext;
@@ -49,7 +49,7 @@ pub fn read_records<R: BufRead, O: BatchOut>(
             Some(b',') => scanner.bump(),
             Some(b'}') => break,
             Some(_) => return Err(malformed("expected `,` or `}` after a member").into()),
-            None => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated CloudTrail file").into()),
+            None => return Err(Malformed::truncated("truncated CloudTrail file").into()),
         }
     }
     scanner.bump();
@@ -94,7 +94,7 @@ fn read_array<R: BufRead, O: BatchOut>(
                 return Ok(());
             }
             Some(_) => return Err(malformed("expected `,` or `]` after a record").into()),
-            None => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated CloudTrail file").into()),
+            None => return Err(Malformed::truncated("truncated CloudTrail file").into()),
         }
     }
 }
@@ -151,7 +151,7 @@ mod tests {
     /// Reads `file` with a buffer of `capacity` bytes; returns the bodies and the counters.
     fn read(file: &[u8], capacity: usize) -> (Vec<u8>, crate::stats::Stats) {
         let mut sink = EntrySink::new(Vec::new());
-        let reader = io::BufReader::with_capacity(capacity, file);
+        let reader = std::io::BufReader::with_capacity(capacity, file);
         let ctx = context();
         let origin = ObjectOrigin { bucket: "b", key: "k" };
         let attrs = ObjectAttrs::new(&ctx, "cloudtrail", "cloudtrail", Some(origin));

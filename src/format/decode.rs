@@ -4,10 +4,12 @@
 //! (bounded by [`WHOLE_MAX_DECOMPRESSED`]) because that halves the CPU of inflating it.
 
 use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::gunzip;
 use crate::sink::SinkError;
-use crate::store::{ConnectionLost, ObjectChanged};
+use crate::store::ObjectChanged;
 
 /// Read buffer size, for the raw bytes and for the decoded stream.
 const READ_BUFFER: usize = 256 * 1024;
@@ -28,6 +30,38 @@ pub(crate) struct TooLarge {
     pub(crate) max_mib: u64,
 }
 
+/// The compressed stream is damaged: a corrupt deflate or zstd block, a CRC or size that does
+/// not match, a bad header on a following member, data after the last member that is no
+/// member, or a stream that ends mid-member. Raised only for what the decoder itself found,
+/// never for a failure of the bytes' source (a lost connection, a replaced object).
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt {encoding} data")]
+pub(crate) struct Corrupt {
+    /// `gzip` or `zstd`.
+    pub(crate) encoding: &'static str,
+    /// What the decoder said.
+    #[source]
+    pub(crate) source: io::Error,
+}
+
+/// The decoded content is not what its format allows: malformed or truncated JSON, data
+/// after the document.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct Malformed(pub(crate) String);
+
+impl Malformed {
+    /// An `InvalidData` error carrying `what`.
+    pub(crate) fn error(what: impl Into<String>) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, Self(what.into()))
+    }
+
+    /// An `UnexpectedEof` error carrying `what`: the content stops mid-value.
+    pub(crate) fn truncated(what: impl Into<String>) -> io::Error {
+        io::Error::new(io::ErrorKind::UnexpectedEof, Self(what.into()))
+    }
+}
+
 /// Why an object could not be read to the end.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -43,25 +77,31 @@ pub enum ReadError {
 }
 
 impl ReadError {
-    /// Whether reading stopped at `DD_MAX_OBJECT_SIZE_MB`.
-    pub(crate) fn is_too_large(&self) -> bool {
-        matches!(self, Self::Io(err) if err.get_ref().is_some_and(|inner| inner.is::<TooLarge>()))
+    /// Whether the I/O error carries a `T`.
+    fn carries<T: std::error::Error + 'static>(&self) -> bool {
+        matches!(self, Self::Io(err) if err.get_ref().is_some_and(|inner| inner.is::<T>()))
     }
 
-    /// Whether the object's content itself is damaged (malformed JSON structure, trailing
-    /// data, corrupt or truncated compression): no retry can read further, so the records
-    /// before the damage count and the object is reported as damaged, not failed. A lost
-    /// connection, a replaced object or the size cap are not damage.
+    /// Whether reading stopped at `DD_MAX_OBJECT_SIZE_MB`.
+    pub(crate) fn is_too_large(&self) -> bool {
+        self.carries::<TooLarge>()
+    }
+
+    /// Whether the object was replaced while it was read.
+    pub(crate) fn is_object_changed(&self) -> bool {
+        self.carries::<ObjectChanged>()
+    }
+
+    /// Whether the object's content itself is damaged ([`Corrupt`] compression,
+    /// [`Malformed`] content, a [`Self::Format`] problem): no retry can read further, so the
+    /// records before the damage count and the object is reported as damaged, not failed.
+    /// Anything else (a lost connection, a replaced object, the size cap, an unexplained
+    /// I/O error) is not damage.
     pub(crate) fn is_damage(&self) -> bool {
         match self {
             Self::Format(_) => true,
             Self::Sink(_) => false,
-            Self::Io(err) => {
-                let typed = err.get_ref().is_some_and(|inner| {
-                    inner.is::<ConnectionLost>() || inner.is::<TooLarge>() || inner.is::<ObjectChanged>()
-                });
-                !typed && matches!(err.kind(), io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof)
-            }
+            Self::Io(_) => self.carries::<Corrupt>() || self.carries::<Malformed>(),
         }
     }
 }
@@ -113,13 +153,52 @@ pub fn decoded<'a>(
 
 /// The streaming decoder for `raw`.
 fn streamed<'a>(raw: impl Read + Send + 'a, max: u64) -> io::Result<Box<dyn BufRead + Send + 'a>> {
-    let mut raw = BufReader::with_capacity(READ_BUFFER, raw);
+    let source_failed = Arc::new(AtomicBool::new(false));
+    let mut raw = BufReader::with_capacity(READ_BUFFER, Source { inner: raw, failed: source_failed.clone() });
     let decoder: Box<dyn Read + Send + 'a> = match sniff(raw.fill_buf()?) {
-        Encoding::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(raw)),
-        Encoding::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(raw)?),
+        Encoding::Gzip => {
+            let gzip = flate2::bufread::MultiGzDecoder::new(raw);
+            Box::new(Decoding { inner: gzip, encoding: "gzip", source_failed })
+        }
+        Encoding::Zstd => {
+            let zstd = zstd::stream::read::Decoder::with_buffer(raw)?;
+            Box::new(Decoding { inner: zstd, encoding: "zstd", source_failed })
+        }
         Encoding::Plain => Box::new(raw),
     };
     Ok(Box::new(BufReader::with_capacity(READ_BUFFER, Capped { inner: decoder, left: max, max })))
+}
+
+/// The object's raw bytes, noting when reading them failed, so that a decoder's error can be
+/// told apart from its source's.
+struct Source<R> {
+    inner: R,
+    failed: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for Source<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|_| self.failed.store(true, Ordering::Relaxed))
+    }
+}
+
+/// A decoder whose own errors become [`Corrupt`]; its source's errors pass unchanged.
+struct Decoding<D> {
+    inner: D,
+    encoding: &'static str,
+    source_failed: Arc<AtomicBool>,
+}
+
+impl<D: Read> Read for Decoding<D> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|err| {
+            if self.source_failed.load(Ordering::Relaxed) || err.kind() == io::ErrorKind::Interrupted {
+                err
+            } else {
+                io::Error::new(io::ErrorKind::InvalidData, Corrupt { encoding: self.encoding, source: err })
+            }
+        })
+    }
 }
 
 /// A reader that fails once more than `max` bytes have been read.
@@ -182,5 +261,58 @@ mod tests {
         }
         // A wrong size hint changes nothing.
         assert_eq!(read_all(&one, Some(10), u64::MAX).unwrap(), data);
+    }
+
+    /// Yields `bytes`, then fails with `failure`.
+    struct FailingSource {
+        bytes: Cursor<Vec<u8>>,
+        failure: Option<io::Error>,
+    }
+
+    impl Read for FailingSource {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.bytes.read(buf)? {
+                0 => Err(self.failure.take().unwrap_or_else(|| io::ErrorKind::BrokenPipe.into())),
+                n => Ok(n),
+            }
+        }
+    }
+
+    fn read_error(source: impl Read + Send, size: Option<u64>) -> ReadError {
+        let mut out = Vec::new();
+        let err = match decoded(source, size, u64::MAX).and_then(|mut r| r.read_to_end(&mut out)) {
+            Ok(_) => panic!("read to the end"),
+            Err(err) => err,
+        };
+        ReadError::Io(err)
+    }
+
+    #[test]
+    fn the_decoders_errors_are_damage_and_the_sources_are_not() {
+        let data = b"line one\nline two\n".repeat(50_000);
+        let gz = gzip(&data);
+        let zst = zstd::encode_all(&data[..], 1).unwrap();
+        for compressed in [&gz, &zst] {
+            // The source fails mid-object with an error of no known type (a reset) or with a
+            // lost connection: not damage, the object can be read again.
+            for failure in [
+                io::Error::new(io::ErrorKind::InvalidData, "reset by a proxy"),
+                io::Error::other(crate::store::ConnectionLost(io::ErrorKind::ConnectionReset.into())),
+                io::Error::other(ObjectChanged),
+            ] {
+                let half = compressed[..compressed.len() / 2].to_vec();
+                let err = read_error(FailingSource { bytes: Cursor::new(half), failure: Some(failure) }, None);
+                assert!(!err.is_damage(), "{err}");
+            }
+            // The decoder finds the damage: corrupt, whatever ErrorKind the codec chose.
+            let mut flipped = compressed.clone();
+            let middle = flipped.len() / 2;
+            flipped[middle..middle + 8].iter_mut().for_each(|b| *b ^= 0x5a);
+            for size in [None, Some(flipped.len() as u64)] {
+                let err = read_error(Cursor::new(flipped.clone()), size);
+                assert!(err.is_damage(), "{err}");
+                assert!(crate::error_chain(&err).starts_with("corrupt "), "{}", crate::error_chain(&err));
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::io::{self, BufRead};
 
+use super::decode::Malformed;
 use crate::json;
 
 /// Reads values one by one from a byte stream.
@@ -13,7 +14,7 @@ pub(super) struct Scanner<R> {
 
 /// A structural problem in the stream.
 pub(super) fn malformed(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, what.to_owned())
+    Malformed::error(what)
 }
 
 impl<R: BufRead> Scanner<R> {
@@ -51,7 +52,7 @@ impl<R: BufRead> Scanner<R> {
                 Ok(())
             }
             Some(_) => Err(malformed(what)),
-            None => Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("truncated: {what}"))),
+            None => Err(Malformed::truncated(format!("truncated: {what}"))),
         }
     }
 
@@ -71,7 +72,7 @@ impl<R: BufRead> Scanner<R> {
                 if scalar && depth == 0 {
                     return Ok(!overflow);
                 }
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated JSON value"));
+                return Err(Malformed::truncated("truncated JSON value"));
             }
             let mut i = 0;
             let mut run = 0;

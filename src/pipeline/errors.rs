@@ -9,7 +9,7 @@ use crate::dispatch::DispatchError;
 use crate::format::decode::ReadError;
 use crate::format::logs_payload::PayloadError;
 use crate::intake::IntakeError;
-use crate::store::{ObjectChanged, ObjectError, ObjectErrorKind};
+use crate::store::{ObjectError, ObjectErrorKind};
 
 /// The class of a failure: the Lambda `errorType`, and the hint printed with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +24,14 @@ pub enum ErrorType {
     BucketNotFound,
     /// S3 `AccessDenied`.
     ObjectAccessDenied,
-    /// KMS refused to decrypt an object.
+    /// KMS refused to decrypt an object (key disabled, deleted, or not allowed).
     KmsAccessDenied,
+    /// KMS throttled the decryption of an object, or was unavailable.
+    KmsUnavailable,
+    /// S3 throttled the requests (`SlowDown`).
+    S3Throttled,
+    /// The function's temporary credentials expired.
+    CredentialsExpired,
     /// Any other S3 failure.
     S3Error,
     /// An object that could not be read to the end (truncated, malformed, over the cap).
@@ -58,6 +64,9 @@ impl ErrorType {
             Self::BucketNotFound => "BucketNotFound",
             Self::ObjectAccessDenied => "ObjectAccessDenied",
             Self::KmsAccessDenied => "KmsAccessDenied",
+            Self::KmsUnavailable => "KmsUnavailable",
+            Self::S3Throttled => "S3Throttled",
+            Self::CredentialsExpired => "CredentialsExpired",
             Self::S3Error => "S3Error",
             Self::ObjectUnreadable => "ObjectUnreadable",
             Self::ObjectChanged => "ObjectChanged",
@@ -80,7 +89,11 @@ impl ErrorType {
             Self::ApiKeyRejected => {
                 "set a valid key in DD_API_KEY or the DD_API_KEY_SECRET_ARN secret, for the site in DD_SITE"
             }
-            Self::IntakeUnavailable | Self::DeadlineExceeded => {
+            Self::IntakeUnavailable
+            | Self::DeadlineExceeded
+            | Self::KmsUnavailable
+            | Self::S3Throttled
+            | Self::CredentialsExpired => {
                 "nothing is lost: Lambda retries the event (or it lands in the on-failure destination); re-run with `invoke` or `replay` later"
             }
             Self::ObjectNotFound
@@ -224,13 +237,12 @@ impl ForwardError {
                 ObjectErrorKind::BucketNotFound => ErrorType::BucketNotFound,
                 ObjectErrorKind::AccessDenied => ErrorType::ObjectAccessDenied,
                 ObjectErrorKind::KmsDenied => ErrorType::KmsAccessDenied,
+                ObjectErrorKind::KmsUnavailable => ErrorType::KmsUnavailable,
+                ObjectErrorKind::Throttled => ErrorType::S3Throttled,
+                ObjectErrorKind::CredentialsExpired => ErrorType::CredentialsExpired,
                 ObjectErrorKind::Other => ErrorType::S3Error,
             },
-            Self::Read { source: ReadError::Io(err), .. }
-                if err.get_ref().is_some_and(|inner| inner.is::<ObjectChanged>()) =>
-            {
-                ErrorType::ObjectChanged
-            }
+            Self::Read { source, .. } if source.is_object_changed() => ErrorType::ObjectChanged,
             Self::LocalFile { .. } | Self::Read { .. } => ErrorType::ObjectUnreadable,
             Self::Intake { source, .. } => match source {
                 IntakeError::ApiKeyRejected { .. } => ErrorType::ApiKeyRejected,
@@ -252,12 +264,14 @@ impl ForwardError {
     }
 
     /// Whether trying again later can succeed (S3 Batch Operations' `TemporaryFailure`): the
-    /// intake unavailable or throttling, the deadline, S3 failures other than a missing object
-    /// or a denial, a read cut short, a replaced object. A missing object, a denial, a refused
-    /// key or entry, an object over the size cap or a payload we do not handle cannot.
+    /// intake unavailable or throttling, the deadline, S3 or KMS throttling or unavailable,
+    /// expired credentials, other S3 failures but a missing object or a denial, a read cut
+    /// short, a replaced object. A missing object, a denial, a refused key or entry, a
+    /// damaged object, an object over the size cap or a payload we do not handle cannot.
     pub fn is_retryable(&self) -> bool {
         match (self.error_type(), self) {
-            (ErrorType::ObjectUnreadable, Self::Objects { first, .. }) => first.is_retryable(),
+            (_, Self::Objects { first, .. }) => first.is_retryable(),
+            (_, Self::Object(err)) => err.kind.is_retryable(),
             (ErrorType::ObjectUnreadable, Self::Read { source, .. }) => !source.is_too_large() && !source.is_damage(),
             (
                 ErrorType::IntakeUnavailable

@@ -1,8 +1,10 @@
 //! The S3 object store: the only code that reads S3 objects (GetObject, List), and the
 //! resumption of a read cut mid-object.
 
+mod s3_errors;
 mod s3_resume;
 pub mod s3_store;
 
+pub use s3_errors::{ObjectError, ObjectErrorKind};
 pub use s3_resume::{ConnectionLost, ObjectChanged};
-pub use s3_store::{ObjectBody, ObjectError, ObjectErrorKind, ObjectStore, S3Store};
+pub use s3_store::{ObjectBody, ObjectStore, S3Store};

@@ -1,16 +1,16 @@
 //! The only code that talks to S3: `GetObject` as a stream and `ListObjectsV2` pages, behind
-//! the [`ObjectStore`] trait. S3 errors become errors naming the bucket and key, with a hint
-//! for access problems.
+//! the [`ObjectStore`] trait. S3 errors become errors naming the bucket and key, classed by
+//! `s3_errors`; the SDK retries throttling (KMS's included) with backoff.
 
 use std::future::Future;
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::OnceCell;
 use tokio_util::io::SyncIoBridge;
 
+use super::s3_errors::{KmsThrottling, ObjectError, ObjectErrorKind};
 use super::s3_resume::{Pin, ResumingBody};
 use crate::aws_sdk::SharedSdkConfig;
 use crate::deadline::Deadline;
@@ -39,43 +39,6 @@ pub struct ListPage {
     pub objects: Vec<(String, u64)>,
     /// Token for the next page, if any.
     pub next: Option<String>,
-}
-
-/// What went wrong reading an object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum ObjectErrorKind {
-    /// S3 says the key does not exist.
-    #[error("NoSuchKey: the object does not exist (deleted since the notification, or its key is encoded differently)")]
-    NotFound,
-    /// S3 says the bucket does not exist.
-    #[error("NoSuchBucket: the bucket does not exist (check the bucket name and the Region)")]
-    BucketNotFound,
-    /// S3 refused access.
-    #[error("AccessDenied: the function's role needs s3:GetObject (and s3:ListBucket) on this bucket")]
-    AccessDenied,
-    /// KMS refused to decrypt the object.
-    #[error(
-        "access denied by KMS: the function's role needs kms:Decrypt on the key that encrypts this object (GuardDuty exports are always KMS-encrypted)"
-    )]
-    KmsDenied,
-    /// Any other S3 or network failure.
-    #[error("S3 request failed")]
-    Other,
-}
-
-/// An S3 error with the object it concerns.
-#[derive(Debug, thiserror::Error)]
-#[error("s3://{bucket}/{key}: {kind}")]
-pub struct ObjectError {
-    /// Bucket.
-    pub bucket: String,
-    /// Key (or prefix, for listings).
-    pub key: String,
-    /// What happened.
-    pub kind: ObjectErrorKind,
-    /// What S3 (or the way to it) said.
-    #[source]
-    pub source: Box<dyn std::error::Error + Send + Sync>,
 }
 
 /// Where objects are read from.
@@ -125,7 +88,12 @@ impl S3Store {
     }
 
     async fn client(&self) -> &aws_sdk_s3::Client {
-        self.client.get_or_init(|| self.sdk.s3_client()).await
+        self.client
+            .get_or_init(|| async {
+                let client = self.sdk.s3_client().await;
+                aws_sdk_s3::Client::from_conf(client.config().to_builder().retry_classifier(KmsThrottling).build())
+            })
+            .await
     }
 }
 
@@ -169,7 +137,7 @@ impl S3Store {
             .set_continuation_token(token)
             .send()
             .await
-            .map_err(|err| object_error(bucket, prefix, err, |_| false))?;
+            .map_err(|err| ObjectError::from_sdk(bucket, prefix, err))?;
         let objects = page
             .contents()
             .iter()
@@ -198,7 +166,7 @@ impl S3Store {
             .range(format!("bytes=0-{}", len.saturating_sub(1)))
             .send()
             .await
-            .map_err(|err| object_error(bucket, key, err, |e| e.is_no_such_key()))?;
+            .map_err(|err| ObjectError::from_sdk(bucket, key, err))?;
         let bytes = response.body.collect().await.map_err(|err| ObjectError {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
@@ -207,43 +175,6 @@ impl S3Store {
         })?;
         Ok(bytes.to_vec())
     }
-}
-
-fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
-    err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-    not_found: impl Fn(&E) -> bool,
-) -> ObjectErrorKind {
-    if let SdkError::ServiceError(service) = err {
-        let inner = service.err();
-        let code = inner.code().unwrap_or_default();
-        if code == "NoSuchBucket" {
-            return ObjectErrorKind::BucketNotFound;
-        }
-        if not_found(inner) {
-            return ObjectErrorKind::NotFound;
-        }
-        let message = inner.message().unwrap_or_default().to_ascii_lowercase();
-        if code.starts_with("KMS") || (code == "AccessDenied" && message.contains("kms")) {
-            return ObjectErrorKind::KmsDenied;
-        }
-        if code == "AccessDenied" || service.raw().status().as_u16() == 403 {
-            return ObjectErrorKind::AccessDenied;
-        }
-        if code == "NoSuchKey" {
-            return ObjectErrorKind::NotFound;
-        }
-    }
-    ObjectErrorKind::Other
-}
-
-fn object_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
-    bucket: &str,
-    key: &str,
-    err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-    not_found: impl Fn(&E) -> bool,
-) -> ObjectError {
-    let kind = classify(&err, not_found);
-    ObjectError { bucket: bucket.to_owned(), key: key.to_owned(), kind, source: Box::new(err) }
 }
 
 impl ObjectStore for S3Store {
@@ -262,7 +193,7 @@ impl ObjectStore for S3Store {
             .set_version_id(version.map(str::to_owned))
             .send()
             .await
-            .map_err(|err| object_error(bucket, key, err, |e| e.is_no_such_key()))?;
+            .map_err(|err| ObjectError::from_sdk(bucket, key, err))?;
         let size = response.content_length().and_then(|n| u64::try_from(n).ok());
         let pin = match (response.version_id(), response.e_tag()) {
             (Some(version), _) if version != "null" => Pin::Version(version.to_owned()),

@@ -15,8 +15,8 @@ use crate::aws_sdk::SharedSdkConfig;
 use crate::config::{Config, ConfigError};
 use crate::format::ObjectKind;
 use crate::intake::check::{KeyVerdict, host_of, reach_intake, validate_key};
+use crate::store::ObjectErrorKind;
 use crate::store::S3Store;
-use crate::store::s3_store::ObjectErrorKind;
 
 /// Bytes read from the start of each newest object.
 const HEAD_BYTES: u64 = 1024;
@@ -288,6 +288,8 @@ fn object_fix(kind: ObjectErrorKind, bucket: &str) -> String {
         }
         ObjectErrorKind::KmsDenied => "add the bucket's KMS key to the stack's KmsKeyArns parameter".to_owned(),
         ObjectErrorKind::BucketNotFound => "check the bucket name and the Region".to_owned(),
+        ObjectErrorKind::CredentialsExpired => "run again with fresh credentials".to_owned(),
+        ObjectErrorKind::KmsUnavailable | ObjectErrorKind::Throttled => "run again in a moment".to_owned(),
         ObjectErrorKind::NotFound | ObjectErrorKind::Other => "check the bucket and the route to S3".to_owned(),
     }
 }

@@ -5,7 +5,8 @@
 //! listed for the newest.
 
 use crate::format::ObjectKind;
-use crate::store::s3_store::{ListedObject, ObjectError, S3Store};
+use crate::store::ObjectError;
+use crate::store::s3_store::{ListedObject, S3Store};
 
 /// Pages (of up to 1000 keys) read at most by one listing.
 const MAX_PAGES: usize = 3;

@@ -1,6 +1,8 @@
 //! Shared integration-test support: a test Datadog intake, a Lambda Runtime API emulator, the
 //! S3 / Secrets Manager emulator helpers, and the forwarder as every test builds it. Each
-//! test file uses part of it.
+//! test file compiles this module and uses part of it, so the compiler cannot tell an unused
+//! helper from one another test file uses; `support_selftest.rs` checks instead that every
+//! public helper is used by some test.
 #![allow(dead_code)]
 
 pub mod function;

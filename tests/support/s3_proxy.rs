@@ -1,13 +1,16 @@
 //! A fault-injecting proxy in front of the S3 emulator: requests are relayed to it, except
 //! keys containing
-//! - `fault-denied` (403 AccessDenied) and `fault-kms` (403 from KMS);
+//! - `fault-denied` (403 AccessDenied), `fault-expired` (400 ExpiredToken: the credentials
+//!   expired), `fault-kms-disabled` (400 KMS.DisabledException: the key is disabled);
+//! - `fault-kms-throttled-<N>` (400 KMS.ThrottlingException) and `fault-slowdown-<N>` (503
+//!   SlowDown): the first N requests for the key, then relayed (`-always`: every request);
 //! - `fault-drop`: every answer's headers and half its body, then the connection closes;
 //! - `fault-cut-<N>`: the first whole-object GET is cut after N body bytes (`fault-cut-end`:
 //!   all but the last 3), later requests (the ranged GETs that resume it) relayed as they are;
 //! - `fault-changed`: the first GET is cut at half its body, and a resuming GET is answered
 //!   412 `PreconditionFailed`, as S3 answers when the object was replaced meanwhile.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +22,11 @@ use super::http::{Request, read_request, write_response};
 /// The running proxy.
 pub struct S3Proxy {
     addr: SocketAddr,
+    seen: Seen,
 }
+
+/// Requests received, by path.
+type Seen = Arc<Mutex<HashMap<String, usize>>>;
 
 impl S3Proxy {
     /// Starts a proxy relaying to `upstream` (the emulator's URL).
@@ -28,12 +35,20 @@ impl S3Proxy {
         let addr = listener.local_addr().unwrap();
         let client = reqwest::Client::new();
         let cut: Arc<Mutex<HashSet<String>>> = Arc::default();
+        let seen = Seen::default();
+        let counts = seen.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(BufReader::new(stream), client.clone(), upstream.clone(), cut.clone()));
+                let (client, upstream, cut, seen) = (client.clone(), upstream.clone(), cut.clone(), counts.clone());
+                tokio::spawn(serve(BufReader::new(stream), client, upstream, cut, seen));
             }
         });
-        S3Proxy { addr }
+        S3Proxy { addr, seen }
+    }
+
+    /// How many requests named a path containing `part`.
+    pub fn requests(&self, part: &str) -> usize {
+        self.seen.lock().unwrap().iter().filter(|(path, _)| path.contains(part)).map(|(_, n)| n).sum()
     }
 
     pub fn url(&self) -> String {
@@ -44,6 +59,20 @@ impl S3Proxy {
 fn s3_error(code: &str, message: &str) -> Vec<u8> {
     format!(r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>0000</RequestId></Error>"#)
         .into_bytes()
+}
+
+/// Whether the `n`-th request (from 1) for `path` gets the fault `name` (`<name>-<N>` or
+/// `<name>-always` in the path).
+fn faulted(path: &str, name: &str, n: usize) -> bool {
+    let Some(at) = path.find(name) else { return false };
+    let rest = &path[at + name.len()..];
+    rest.starts_with("-always")
+        || rest
+            .trim_start_matches('-')
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .is_some_and(|max: usize| n <= max)
 }
 
 /// Where to cut the first whole-object GET of `path`, if its key asks for it.
@@ -63,16 +92,32 @@ async fn serve(
     client: reqwest::Client,
     upstream: String,
     cut: Arc<Mutex<HashSet<String>>>,
+    seen: Seen,
 ) {
     while let Some(request) = read_request(&mut conn).await {
+        let n = {
+            let mut seen = seen.lock().unwrap();
+            let n = seen.entry(request.path.clone()).or_default();
+            *n += 1;
+            *n
+        };
         let xml = [("content-type", "application/xml".to_owned())];
-        if request.path.contains("fault-denied") {
-            write_response(&mut conn, 403, &xml, &s3_error("AccessDenied", "Access Denied")).await;
-            continue;
-        }
-        if request.path.contains("fault-kms") {
-            let message = "User: arn:aws:sts::123456789012:assumed-role/fwd/fwd is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because no identity-based policy allows the kms:Decrypt action";
-            write_response(&mut conn, 403, &xml, &s3_error("AccessDenied", message)).await;
+        let path = request.path.as_str();
+        let fault = if path.contains("fault-denied") {
+            Some((403, "AccessDenied", "Access Denied"))
+        } else if path.contains("fault-expired") {
+            Some((400, "ExpiredToken", "The provided token has expired."))
+        } else if path.contains("fault-kms-disabled") {
+            Some((400, "KMS.DisabledException", "arn:aws:kms:us-east-1:123456789012:key/k is disabled."))
+        } else if faulted(path, "fault-kms-throttled", n) {
+            Some((400, "KMS.ThrottlingException", "Rate exceeded"))
+        } else if faulted(path, "fault-slowdown", n) {
+            Some((503, "SlowDown", "Please reduce your request rate."))
+        } else {
+            None
+        };
+        if let Some((status, code, message)) = fault {
+            write_response(&mut conn, status, &xml, &s3_error(code, message)).await;
             continue;
         }
         if request.path.contains("fault-changed") && request.headers.contains_key("range") {
