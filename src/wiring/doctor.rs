@@ -82,32 +82,45 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
 async fn check_datadog(report: &mut Report, config: &Config, sdk: &SharedSdkConfig) {
     let key = match &config.api_key {
         ApiKeySource::None => {
-            report.fail("API key", "none configured", "set DD_API_KEY_SECRET_ARN (or DD_API_KEY)");
+            report.fail(
+                "API key",
+                "none configured",
+                "set DD_API_KEY_SECRET_ARN, DD_API_KEY_SSM_NAME, DD_KMS_API_KEY (or DD_API_KEY)",
+            );
             None
         }
         ApiKeySource::Plain(key) => {
             report.pass("API key", "from DD_API_KEY");
             Some(ApiKey::fixed(key))
         }
-        ApiKeySource::Secret(arn) => {
-            let name = arn.split_once(":secret:").map_or(arn.as_str(), |(_, name)| name);
-            match ApiKey::resolve(&config.api_key, sdk).await {
+        source => {
+            let (from, fix) = match source {
+                ApiKeySource::Secret(arn) => (
+                    format!("the secret {}", arn.split_once(":secret:").map_or(arn.as_str(), |(_, name)| name)),
+                    "create the secret or correct DD_API_KEY_SECRET_ARN; the function's role needs secretsmanager:GetSecretValue on it",
+                ),
+                ApiKeySource::Ssm(name) => (
+                    format!("the SSM parameter {name}"),
+                    "create the SecureString parameter or correct DD_API_KEY_SSM_NAME; the function's role needs ssm:GetParameter on it (and kms:Decrypt on its key if it is not the AWS managed one)",
+                ),
+                _ => (
+                    "DD_KMS_API_KEY".to_owned(),
+                    "encrypt the key with a KMS key the function's role may kms:Decrypt, and put the base64 CiphertextBlob in DD_KMS_API_KEY",
+                ),
+            };
+            match ApiKey::resolve(source, sdk).await {
                 Ok(key) => {
-                    report.pass("API key", format_args!("read from the secret {name}"));
+                    report.pass("API key", format_args!("read from {from}"));
                     key
                 }
                 Err(err) => {
-                    report.fail(
-                        "API key",
-                        format_args!("secret {name} cannot be read: {}", root_cause(&err)),
-                        "create the secret or correct DD_API_KEY_SECRET_ARN; the function's role needs secretsmanager:GetSecretValue on it",
-                    );
+                    report.fail("API key", format_args!("{from} cannot be read: {}", root_cause(&err)), fix);
                     None
                 }
             }
         }
     };
-    let client = match crate::http_client::build() {
+    let client = match crate::http_client::build(&config.proxies) {
         Ok(client) => client,
         Err(err) => return report.fail("HTTP client", err, "check the TLS set-up of this machine"),
     };
