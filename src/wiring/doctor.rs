@@ -1,6 +1,7 @@
 //! `doctor`: checks, with the function's environment, everything a finding needs to arrive,
 //! one line per check (`✓ name: detail` or `✗ name: problem — fix: …`): the configuration,
-//! the API key (resolved, then accepted by the site), the intake, and for each bucket that it
+//! the API key (resolved, then accepted by the site), the intake, the route to each endpoint
+//! (`routes`), and for each bucket that it
 //! is readable, notifies the function (or EventBridge), and that its newest CloudTrail file and
 //! GuardDuty export can be read and decrypted. Sends no logs and never prints the key.
 
@@ -61,6 +62,17 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
     let mut report = Report::default();
     report.pass("configuration", format_args!("valid (site {}, intake {})", config.site, host_of(&config.intake.url)));
     check_datadog(&mut report, config, sdk).await;
+    for route in super::routes::routes(config, sdk).await {
+        let name = format!("route to {} ({})", route.name, route.endpoint);
+        match route.outcome {
+            Ok(detail) => report.pass(&name, detail),
+            Err(problem) => report.fail(
+                &name,
+                problem,
+                "give the subnets a route to it (VPC endpoint, PrivateLink, NAT gateway) or set HTTPS_PROXY; see docs/network.md",
+            ),
+        }
+    }
     let function = match request.function_arn.as_deref().map(function_arn).transpose() {
         Ok(arn) => arn.map(FunctionRef::Arn).or_else(|| config.lambda_function.clone().map(FunctionRef::Name)),
         Err(err) => {
