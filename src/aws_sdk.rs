@@ -118,3 +118,22 @@ fn proxy_config(proxies: &ProxySettings) -> ProxyConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn fips_and_proxies_reach_the_loaded_configuration() {
+        let proxy = reqwest::Url::parse("http://127.0.0.1:3128").ok();
+        let settings = AwsSettings {
+            proxies: ProxySettings { https: proxy.clone(), http: proxy, no_proxy: Some(".internal".into()) },
+            use_fips: true,
+        };
+        let sdk = SharedSdkConfig::new(settings);
+        let loaded = sdk.get().await;
+        assert_eq!(loaded.use_fips(), Some(true));
+        assert!(loaded.http_client().is_some(), "our HTTP client, with the proxies");
+        assert!(!SharedSdkConfig::new(AwsSettings::default()).get().await.use_fips().unwrap_or(false));
+    }
+}

@@ -79,10 +79,10 @@ impl<O: BatchOut> EntrySink<O> {
         if build(&mut self.entry) {
             self.stats.clamped_dates += 1;
         }
-        if let Some(scrubber) = &rules.scrubber {
-            if scrubber.scrub_entry(&self.entry, &mut self.scrubbed) {
-                std::mem::swap(&mut self.entry, &mut self.scrubbed);
-            }
+        if let Some(scrubber) = &rules.scrubber
+            && scrubber.scrub_entry(&self.entry, &mut self.scrubbed)
+        {
+            std::mem::swap(&mut self.entry, &mut self.scrubbed);
         }
         if entry::fit_entry(&mut self.entry, &mut self.stats) == Fit::TooLarge {
             return Ok(());

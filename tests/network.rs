@@ -229,3 +229,25 @@ async fn a_redirect_from_the_slack_webhook_is_not_followed() {
     assert!(slack.statuses().is_empty(), "the redirect was never followed");
     assert!(stderr(&output).contains("redirecting to http://127.0.0.1:"), "{}", stderr(&output));
 }
+
+#[tokio::test]
+async fn a_redirect_from_key_validation_is_not_followed() {
+    let elsewhere = TestIntake::start(KEY).await;
+    let (url, redirected) = redirecting(307, format!("{}/api/v1/validate", elsewhere.url())).await;
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_security-log-forwarder"))
+            .env_clear()
+            .args(["doctor"])
+            .envs([("DD_API_KEY", KEY), ("DD_URL", url.as_str()), ("AWS_REGION", "us-east-1")])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().find(|l| l.contains("API key accepted")).unwrap_or_default();
+    assert!(line.starts_with("✗") && line.contains(&format!("redirecting to {}", elsewhere.url())), "{stdout}");
+    assert!(redirected.load(Ordering::SeqCst) >= 1);
+    assert!(elsewhere.requests().is_empty(), "the redirect was never followed");
+    assert!(!stdout.contains(KEY));
+}

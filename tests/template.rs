@@ -236,13 +236,13 @@ fn no_policy_statement_grants_every_resource() {
     for (name, resource) in resources(&t) {
         let properties = &resource["Properties"];
         assert!(properties.get("ManagedPolicyArns").is_none(), "{name} attaches managed policies");
-        if let Some(Value::Array(policies)) = properties.get("Policies") {
-            if resource["Type"] == "AWS::Serverless::Function" {
-                assert!(
-                    policies.iter().all(|p| p.is_object()),
-                    "{name} lists a managed policy by name in Policies: {policies:?}"
-                );
-            }
+        if let Some(Value::Array(policies)) = properties.get("Policies")
+            && resource["Type"] == "AWS::Serverless::Function"
+        {
+            assert!(
+                policies.iter().all(|p| p.is_object()),
+                "{name} lists a managed policy by name in Policies: {policies:?}"
+            );
         }
     }
 }
@@ -365,7 +365,7 @@ fn the_backfill_role_is_optional_trusts_batch_operations_and_invokes_only_this_f
 }
 
 /// The condition `value` is guarded by when it is `Fn::If [condition, then, AWS::NoValue]`.
-fn only_when<'a>(value: &'a Value) -> (&'a str, &'a Value) {
+fn only_when(value: &Value) -> (&str, &Value) {
     let branches = value["Fn::If"].as_array().unwrap_or_else(|| panic!("{value} is not an Fn::If"));
     assert_eq!(branches[2], json!({"Ref": "AWS::NoValue"}), "{value}: nothing otherwise");
     (branches[0].as_str().expect("condition name"), &branches[1])
