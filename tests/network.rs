@@ -35,6 +35,13 @@ async fn invoke(event: &str, env: Vec<(&'static str, String)>) -> Output {
     .unwrap()
 }
 
+/// The key, the intake and the proxy for plain-HTTP destinations, then `more`.
+fn proxied(intake: &TestIntake, proxy_url: String, more: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    let mut env = vec![("DD_API_KEY", KEY.to_owned()), ("DD_URL", intake.url()), ("HTTP_PROXY", proxy_url)];
+    env.extend_from_slice(more);
+    env
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -44,16 +51,8 @@ async fn a_finding_and_its_slack_alert_go_through_the_proxy() {
     let Some(proxy) = TestProxy::start(None) else { return };
     let intake = TestIntake::start(KEY).await;
     let slack = TestSlack::start().await;
-    let output = invoke(
-        "guardduty-finding-high.json",
-        vec![
-            ("DD_API_KEY", KEY.into()),
-            ("DD_URL", intake.url()),
-            ("HTTP_PROXY", proxy.url(None)),
-            ("SLACK_WEBHOOK_URL", slack.url()),
-        ],
-    )
-    .await;
+    let env = proxied(&intake, proxy.url(None), &[("SLACK_WEBHOOK_URL", slack.url())]);
+    let output = invoke("guardduty-finding-high.json", env).await;
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(intake.accepted_entries().len(), 1);
     assert_eq!(slack.accepted().len(), 1);
@@ -73,7 +72,7 @@ async fn a_proxy_that_asks_for_credentials() {
     let credentials = ("forwarder", "pr0xy-pass");
     let Some(proxy) = TestProxy::start(Some(credentials)) else { return };
     let intake = TestIntake::start(KEY).await;
-    let env = |proxy_url: String| vec![("DD_API_KEY", KEY.into()), ("DD_URL", intake.url()), ("HTTP_PROXY", proxy_url)];
+    let env = |proxy_url: String| proxied(&intake, proxy_url, &[]);
 
     let output = invoke("guardduty-finding-high.json", env(proxy.url(Some(credentials)))).await;
     assert!(output.status.success(), "{}", stderr(&output));
@@ -95,16 +94,8 @@ async fn a_proxy_that_asks_for_credentials() {
 async fn no_proxy_hosts_are_reached_directly() {
     let Some(proxy) = TestProxy::start(None) else { return };
     let intake = TestIntake::start(KEY).await;
-    let output = invoke(
-        "guardduty-finding-high.json",
-        vec![
-            ("DD_API_KEY", KEY.into()),
-            ("DD_URL", intake.url()),
-            ("HTTP_PROXY", proxy.url(None)),
-            ("NO_PROXY", "localhost,127.0.0.1".into()),
-        ],
-    )
-    .await;
+    let env = proxied(&intake, proxy.url(None), &[("NO_PROXY", "localhost,127.0.0.1".into())]);
+    let output = invoke("guardduty-finding-high.json", env).await;
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(intake.accepted_entries().len(), 1);
     assert!(proxy.requests().is_empty(), "proxy log:\n{}", proxy.log());
@@ -149,11 +140,7 @@ async fn the_aws_sdk_goes_through_the_proxy_too() {
     support::moto::seed_sample_objects().await;
     let intake = TestIntake::start(KEY).await;
     let endpoint = support::moto::endpoint();
-    let output = invoke(
-        "s3-put-cloudtrail.json",
-        vec![("DD_API_KEY", KEY.into()), ("DD_URL", intake.url()), ("HTTP_PROXY", proxy.url(None))],
-    )
-    .await;
+    let output = invoke("s3-put-cloudtrail.json", proxied(&intake, proxy.url(None), &[])).await;
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(intake.accepted_entries().len(), 3);
     let get = format!("GET {endpoint}/slf-cloudtrail/AWSLogs/");
