@@ -1,12 +1,14 @@
-//! The Datadog API key: from `DD_API_KEY`, or from the Secrets Manager secret named by
+//! The Datadog API key: from `DD_API_KEY`, the Secrets Manager secret named by
 //! `DD_API_KEY_SECRET_ARN` (plain string, or JSON with the key under `api_key`,
-//! `dd_api_key`, `DD_API_KEY` or `apiKey`). Resolved once at start-up and cached; re-read
-//! once when the intake rejects it (rotation). Never logged.
+//! `dd_api_key`, `DD_API_KEY` or `apiKey`), the SSM SecureString named by
+//! `DD_API_KEY_SSM_NAME` (same forms), or the KMS ciphertext in `DD_KMS_API_KEY`. Resolved
+//! once at start-up and cached; a secret or parameter is re-read once when the intake rejects
+//! the key (rotation). Never logged.
 
 use std::sync::{Arc, RwLock};
 
 use crate::aws_sdk::SharedSdkConfig;
-use crate::secrets::{Secret, SecretError, value_from_secret};
+use crate::secrets::{DecryptError, Parameter, ParameterError, Secret, SecretError, kms_decrypt, value_from_secret};
 
 /// Field names a JSON secret may keep the key under, in order of preference.
 const JSON_FIELDS: [&str; 4] = ["api_key", "dd_api_key", "DD_API_KEY", "apiKey"];
@@ -18,8 +20,17 @@ pub enum ApiKeySource {
     None,
     /// `DD_API_KEY`, already trimmed.
     Plain(String),
-    /// `DD_API_KEY_SECRET_ARN`: a Secrets Manager secret (takes precedence over `DD_API_KEY`).
+    /// `DD_API_KEY_SECRET_ARN`: a Secrets Manager secret.
     Secret(String),
+    /// `DD_API_KEY_SSM_NAME`: an SSM parameter (a SecureString, decrypted).
+    Ssm(String),
+    /// `DD_KMS_API_KEY`: a base64 KMS ciphertext, decrypted once.
+    Kms {
+        /// The ciphertext, base64.
+        ciphertext: String,
+        /// The function's name, the encryption context the Lambda console adds.
+        function_name: Option<String>,
+    },
 }
 
 impl std::fmt::Debug for ApiKeySource {
@@ -28,6 +39,8 @@ impl std::fmt::Debug for ApiKeySource {
             Self::None => f.write_str("None"),
             Self::Plain(_) => f.write_str("Plain(<redacted>)"),
             Self::Secret(arn) => write!(f, "Secret({arn})"),
+            Self::Ssm(name) => write!(f, "Ssm({name})"),
+            Self::Kms { .. } => f.write_str("Kms(<ciphertext>)"),
         }
     }
 }
@@ -38,20 +51,53 @@ pub enum ApiKeyError {
     /// Secrets Manager refused or failed.
     #[error("cannot read the Datadog API key")]
     Secret(#[source] SecretError),
-    /// The secret holds nothing usable.
-    #[error("the Datadog API key secret {arn} {problem}")]
+    /// SSM refused or failed (no such parameter, no permission…).
+    #[error("cannot read the Datadog API key")]
+    Parameter(#[source] ParameterError),
+    /// KMS could not decrypt `DD_KMS_API_KEY`.
+    #[error("cannot read the Datadog API key")]
+    Decrypt(#[source] DecryptError),
+    /// The secret, parameter or plaintext holds nothing usable.
+    #[error("the Datadog API key {arn} {problem}")]
     Unusable {
-        /// The secret ARN.
+        /// Where it was read: `secret <ARN>`, `SSM parameter <name>`, `DD_KMS_API_KEY`.
         arn: String,
         /// What is wrong with its value (never the value itself).
         problem: &'static str,
     },
 }
 
+/// Where a key that can change while the function runs is re-read from.
+enum KeyStore {
+    Secret(Secret),
+    Parameter(Parameter),
+}
+
+impl KeyStore {
+    async fn read(&self) -> Result<String, ApiKeyError> {
+        let (text, place) = match self {
+            Self::Secret(secret) => {
+                (secret.read().await.map_err(ApiKeyError::Secret)?, format!("secret {}", secret.arn()))
+            }
+            Self::Parameter(parameter) => {
+                (parameter.read().await.map_err(ApiKeyError::Parameter)?, format!("SSM parameter {}", parameter.name()))
+            }
+        };
+        key_from_secret(&text).map_err(|problem| ApiKeyError::Unusable { arn: place, problem })
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Self::Secret(secret) => secret.arn(),
+            Self::Parameter(parameter) => parameter.name(),
+        }
+    }
+}
+
 /// The current API key and how to re-read it.
 pub struct ApiKey {
     current: RwLock<Arc<str>>,
-    secret: Option<Secret>,
+    store: Option<KeyStore>,
     refresh: tokio::sync::Mutex<()>,
 }
 
@@ -64,25 +110,32 @@ impl std::fmt::Debug for ApiKey {
 impl ApiKey {
     /// A fixed key (`DD_API_KEY`).
     pub fn fixed(key: &str) -> Self {
-        Self { current: RwLock::new(Arc::from(key.trim())), secret: None, refresh: tokio::sync::Mutex::new(()) }
+        Self { current: RwLock::new(Arc::from(key.trim())), store: None, refresh: tokio::sync::Mutex::new(()) }
+    }
+
+    fn re_readable(key: &str, store: KeyStore) -> Self {
+        Self { current: RwLock::new(Arc::from(key)), store: Some(store), refresh: tokio::sync::Mutex::new(()) }
     }
 
     /// Resolves the configured key; `None` when no key is configured. `sdk` is loaded only
-    /// for a secret.
+    /// for a secret, a parameter or a ciphertext.
     pub async fn resolve(source: &ApiKeySource, sdk: &SharedSdkConfig) -> Result<Option<Self>, ApiKeyError> {
-        match source {
-            ApiKeySource::None => Ok(None),
-            ApiKeySource::Plain(key) => Ok(Some(Self::fixed(key))),
-            ApiKeySource::Secret(arn) => {
-                let source = Secret::new(arn, sdk).await;
-                let key = read_secret(&source).await?;
-                Ok(Some(Self {
-                    current: RwLock::new(Arc::from(key.as_str())),
-                    secret: Some(source),
-                    refresh: tokio::sync::Mutex::new(()),
-                }))
+        let store = match source {
+            ApiKeySource::None => return Ok(None),
+            ApiKeySource::Plain(key) => return Ok(Some(Self::fixed(key))),
+            ApiKeySource::Kms { ciphertext, function_name } => {
+                let text = kms_decrypt("DD_KMS_API_KEY", ciphertext, function_name.as_deref(), sdk)
+                    .await
+                    .map_err(ApiKeyError::Decrypt)?;
+                let key = key_from_secret(&text)
+                    .map_err(|problem| ApiKeyError::Unusable { arn: "DD_KMS_API_KEY".to_owned(), problem })?;
+                return Ok(Some(Self::fixed(&key)));
             }
-        }
+            ApiKeySource::Secret(arn) => KeyStore::Secret(Secret::new(arn, sdk).await),
+            ApiKeySource::Ssm(name) => KeyStore::Parameter(Parameter::new(name, sdk).await),
+        };
+        let key = store.read().await?;
+        Ok(Some(Self::re_readable(&key, store)))
     }
 
     /// The key to send now.
@@ -93,17 +146,17 @@ impl ApiKey {
         }
     }
 
-    /// Called when the intake rejected `rejected`: re-reads the secret (once for concurrent
-    /// callers) and returns true if a different key is now current.
+    /// Called when the intake rejected `rejected`: re-reads the secret or parameter (once for
+    /// concurrent callers) and returns true if a different key is now current.
     pub async fn refresh_after_rejection(&self, rejected: &str) -> bool {
-        let Some(source) = &self.secret else { return false };
+        let Some(source) = &self.store else { return false };
         let _single_flight = self.refresh.lock().await;
         if *self.current() != *rejected {
             return true;
         }
-        match read_secret(source).await {
+        match source.read().await {
             Ok(key) if key != rejected => {
-                tracing::info!(secret = %source.arn(), "re-read the Datadog API key secret after the intake rejected the key");
+                tracing::info!(source = %source.name(), "re-read the Datadog API key after the intake rejected it");
                 match self.current.write() {
                     Ok(mut current) => *current = Arc::from(key.as_str()),
                     Err(poisoned) => *poisoned.into_inner() = Arc::from(key.as_str()),
@@ -112,16 +165,11 @@ impl ApiKey {
             }
             Ok(_) => false,
             Err(err) => {
-                tracing::warn!(error = %crate::error_chain(&err), "could not re-read the Datadog API key secret");
+                tracing::warn!(error = %crate::error_chain(&err), "could not re-read the Datadog API key");
                 false
             }
         }
     }
-}
-
-async fn read_secret(source: &Secret) -> Result<String, ApiKeyError> {
-    let text = source.read().await.map_err(ApiKeyError::Secret)?;
-    key_from_secret(&text).map_err(|problem| ApiKeyError::Unusable { arn: source.arn().to_owned(), problem })
 }
 
 /// Whether `key` can travel in the `DD-API-KEY` header: visible ASCII only (a key with a

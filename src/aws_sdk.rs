@@ -1,27 +1,50 @@
-//! The AWS SDK configuration (credentials chain, region, endpoint overrides), loaded once on
-//! first use and shared by the Secrets Manager client and the S3 client: loading it is about
-//! half of a cold start's own work, so it is never done twice.
+//! The AWS SDK configuration (credentials chain, region, endpoint overrides, proxies, FIPS
+//! endpoints), loaded once on first use and shared by every AWS client (Secrets Manager, SSM,
+//! KMS, S3): loading it is about half of a cold start's own work, so it is never done twice.
 
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{Builder, ConnectorBuilder};
+use aws_types::service_config::ServiceConfigKey;
 use tokio::sync::OnceCell;
+
+use crate::http_client::ProxySettings;
+
+/// How the AWS clients reach AWS, from the configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// The proxies (the same as the HTTP client's).
+    pub proxies: ProxySettings,
+    /// `AWS_USE_FIPS_ENDPOINT`: FIPS endpoints for every AWS service.
+    pub use_fips: bool,
+}
 
 /// A lazily loaded, shared SDK configuration. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct SharedSdkConfig {
     loaded: Arc<OnceCell<SdkConfig>>,
     endpoint: Option<String>,
+    settings: Option<AwsSettings>,
 }
 
 impl SharedSdkConfig {
-    /// Loads from the environment (as the AWS CLI does) on first use.
+    /// Loads with `settings` (proxies, FIPS) on first use; credentials, Region and endpoint
+    /// overrides come from the SDK's own chain, as the AWS CLI's do.
+    pub fn new(settings: AwsSettings) -> Self {
+        Self { settings: Some(settings), ..Self::default() }
+    }
+
+    /// Loads with the SDK's own defaults on first use (it reads its own environment: proxies,
+    /// FIPS and all).
     pub fn from_env() -> Self {
         Self::default()
     }
 
-    /// Loads from the environment on first use, with every service at `endpoint` (an
-    /// S3-compatible server, in tests).
+    /// Loads on first use with every service at `endpoint` (an S3-compatible server, in
+    /// tests).
     pub fn with_endpoint(endpoint: impl Into<String>) -> Self {
         Self { endpoint: Some(endpoint.into()), ..Self::default() }
     }
@@ -34,6 +57,22 @@ impl SharedSdkConfig {
                 if let Some(endpoint) = &self.endpoint {
                     loader = loader.endpoint_url(endpoint);
                 }
+                if let Some(settings) = &self.settings {
+                    let proxy = proxy_config(&settings.proxies);
+                    loader = loader.http_client(Builder::new().build_with_connector_fn(move |settings, components| {
+                        let mut connector =
+                            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+                        connector.set_connector_settings(settings.cloned());
+                        if let Some(components) = components {
+                            connector.set_sleep_impl(components.sleep_impl());
+                        }
+                        connector.set_proxy_config(Some(proxy.clone()));
+                        connector.build()
+                    }));
+                    if settings.use_fips {
+                        loader = loader.use_fips(true);
+                    }
+                }
                 loader.load().await
             })
             .await
@@ -41,14 +80,60 @@ impl SharedSdkConfig {
 
     /// An S3 client on this configuration (path-style at a custom endpoint).
     pub(crate) async fn s3_client(&self) -> aws_sdk_s3::Client {
-        let config =
-            aws_sdk_s3::config::Builder::from(self.get().await).force_path_style(self.custom_s3_endpoint()).build();
+        let sdk = self.get().await;
+        let config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(custom_s3_endpoint(sdk)).build();
         aws_sdk_s3::Client::from_conf(config)
     }
+}
 
-    /// Whether S3 is reached at a custom endpoint (then addressed path-style).
-    fn custom_s3_endpoint(&self) -> bool {
-        self.endpoint.is_some()
-            || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"].iter().any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()))
+/// Whether the loaded configuration sends S3 to a custom endpoint (`AWS_ENDPOINT_URL[_S3]`,
+/// as the SDK resolved it), then addressed path-style.
+fn custom_s3_endpoint(sdk: &SdkConfig) -> bool {
+    let s3_override = || {
+        let key = ServiceConfigKey::builder().service_id("S3").env("AWS_ENDPOINT_URL").profile("endpoint_url").build();
+        key.ok().and_then(|key| sdk.service_config()?.load_config(key))
+    };
+    sdk.endpoint_url().is_some() || s3_override().is_some()
+}
+
+/// The SDK's proxy configuration. It takes one proxy URL: with different proxies for `http`
+/// and `https`, the `https` one (AWS endpoints are HTTPS; plain `http` is only a local
+/// emulator's).
+fn proxy_config(proxies: &ProxySettings) -> ProxyConfig {
+    let built = match (&proxies.http, &proxies.https) {
+        (None, None) => return ProxyConfig::disabled(),
+        (Some(http), Some(https)) if http == https => ProxyConfig::all(http.as_str()),
+        (_, Some(https)) => ProxyConfig::https(https.as_str()),
+        (Some(http), None) => ProxyConfig::http(http.as_str()),
+    };
+    match built {
+        Ok(config) => match &proxies.no_proxy {
+            Some(rules) => config.no_proxy(rules),
+            None => config,
+        },
+        // The configuration checked that the URLs parse as the SDK parses them.
+        Err(err) => {
+            tracing::warn!(error = %err, "the AWS SDK refused the proxy URL; AWS is reached directly");
+            ProxyConfig::disabled()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn fips_and_proxies_reach_the_loaded_configuration() {
+        let proxy = reqwest::Url::parse("http://127.0.0.1:3128").ok();
+        let settings = AwsSettings {
+            proxies: ProxySettings { https: proxy.clone(), http: proxy, no_proxy: Some(".internal".into()) },
+            use_fips: true,
+        };
+        let sdk = SharedSdkConfig::new(settings);
+        let loaded = sdk.get().await;
+        assert_eq!(loaded.use_fips(), Some(true));
+        assert!(loaded.http_client().is_some(), "our HTTP client, with the proxies");
+        assert!(!SharedSdkConfig::new(AwsSettings::default()).get().await.use_fips().unwrap_or(false));
     }
 }

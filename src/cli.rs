@@ -188,23 +188,24 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             Ok(filter) => (dry_run, Work::Replay(sources, replay::ReplayOptions { filter, manifest, checkpoint })),
             Err(err) => return fail(&err, "see --help"),
         },
-        Some(Command::Plan { filters, source }) => return plan(filters, &source).await,
+        Some(Command::Plan { filters, source }) => return plan(filters, &source, &config).await,
         Some(Command::Doctor { function_arn, buckets }) => {
             let request = wiring::DoctorRequest { function_arn, buckets };
-            return wiring::doctor(&config, &SharedSdkConfig::from_env(), &request).await;
+            return wiring::doctor(&config, &SharedSdkConfig::new(config.aws.clone()), &request).await;
         }
-        Some(command) => return wire(command).await,
+        Some(command) => return wire(command, &config).await,
     };
-    let dry_run = dry_run || {
-        let missing = config.api_key == ApiKeySource::None;
-        if missing {
-            eprintln!(
-                "no API key configured (DD_API_KEY or DD_API_KEY_SECRET_ARN): running as a dry run, nothing is sent"
-            );
-        }
-        missing
-    };
-    let sdk = SharedSdkConfig::from_env();
+    let dry_run = dry_run
+        || {
+            let missing = config.api_key == ApiKeySource::None;
+            if missing {
+                eprintln!(
+                    "no API key configured (DD_API_KEY_SECRET_ARN, DD_API_KEY_SSM_NAME, DD_KMS_API_KEY or DD_API_KEY): running as a dry run, nothing is sent"
+                );
+            }
+            missing
+        };
+    let sdk = SharedSdkConfig::new(config.aws.clone());
     if dry_run {
         // A dry run shows the Slack message it would post, and posts nothing.
         let alerts = config.slack.clone().map(SlackSettings::dry_run);
@@ -212,10 +213,20 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
     }
     let key = match ApiKey::resolve(&config.api_key, &sdk).await {
         Ok(Some(key)) => key,
-        Ok(None) => return fail("no API key configured", "set DD_API_KEY or DD_API_KEY_SECRET_ARN"),
-        Err(err) => return fail(&crate::error_chain(&err), "check the secret and the credentials used to read it"),
+        Ok(None) => {
+            return fail(
+                "no API key configured",
+                "set DD_API_KEY_SECRET_ARN, DD_API_KEY_SSM_NAME, DD_KMS_API_KEY or DD_API_KEY",
+            );
+        }
+        Err(err) => {
+            return fail(
+                &crate::error_chain(&err),
+                "check the key's secret, parameter or ciphertext and the credentials used to read it",
+            );
+        }
     };
-    let client = match crate::http_client::build() {
+    let client = match crate::http_client::build(&config.proxies) {
         Ok(client) => client,
         Err(err) => {
             return fail(&format!("cannot build the HTTP client: {err}"), "check the TLS set-up of this machine");
@@ -233,9 +244,9 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
 }
 
 /// `attach` or `detach`.
-async fn wire(command: Command) -> ExitCode {
+async fn wire(command: Command, config: &Config) -> ExitCode {
     let result = async {
-        let sdk = SharedSdkConfig::from_env();
+        let sdk = SharedSdkConfig::new(config.aws.clone());
         match command {
             Command::Attach {
                 bucket: None,
@@ -358,7 +369,7 @@ fn report(outcome: Outcome) -> ExitCode {
 }
 
 /// `plan`: the manifest on stdout, the totals (and a progress spinner on a terminal) on stderr.
-async fn plan(filters: Filters, source: &str) -> ExitCode {
+async fn plan(filters: Filters, source: &str, config: &Config) -> ExitCode {
     use std::io::{IsTerminal, Write};
     let Some(rest) = source.strip_prefix("s3://") else {
         return fail(&format!("{source:?} is not an s3:// URL"), "give s3://bucket/AWSLogs/");
@@ -369,7 +380,7 @@ async fn plan(filters: Filters, source: &str) -> ExitCode {
         Err(err) => return fail(&err, "see --help"),
     };
     let request = PlanRequest { bucket: bucket.to_owned(), prefix: prefix.to_owned(), filter };
-    let store = S3Store::new(SharedSdkConfig::from_env());
+    let store = S3Store::new(SharedSdkConfig::new(config.aws.clone()));
     let bar = std::io::stderr().is_terminal().then(indicatif::ProgressBar::new_spinner);
     let started = std::time::Instant::now();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -21,12 +21,12 @@ use crate::store::S3Store;
 /// Runs the Lambda loop until the runtime stops. The SDK configuration is loaded once and
 /// shared by the Secrets Manager and S3 clients.
 pub async fn run(config: Config) -> Result<(), lambda_runtime::Error> {
-    let sdk = SharedSdkConfig::from_env();
+    let sdk = SharedSdkConfig::new(config.aws.clone());
     let key = ApiKey::resolve(&config.api_key, &sdk)
         .await
         .map_err(|err| crate::error_chain(&err))?
-        .ok_or("no Datadog API key: set DD_API_KEY_SECRET_ARN (recommended) or DD_API_KEY")?;
-    let client = crate::http_client::build()?;
+        .ok_or("no Datadog API key: set DD_API_KEY_SECRET_ARN (recommended), DD_API_KEY_SSM_NAME, DD_KMS_API_KEY or DD_API_KEY")?;
+    let client = crate::http_client::build(&config.proxies)?;
     let intake = HttpIntake::with_client(client.clone(), &config.intake, Arc::new(key));
     let store = S3Store::new(sdk.clone());
     let forwarder = match config.slack {

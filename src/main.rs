@@ -4,11 +4,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use security_log_forwarder::{cli, config::Config, lambda, logging, wiring};
+use security_log_forwarder::config::{self, Config};
+use security_log_forwarder::{cli, lambda, logging, wiring};
 
 fn main() -> ExitCode {
-    let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
-    let cli = if in_lambda { None } else { Some(cli::Cli::parse()) };
+    let cli = if config::runs_in_lambda() { None } else { Some(cli::Cli::parse()) };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    logging::init(&config.log_level);
+    logging::init(&config.log_level, config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

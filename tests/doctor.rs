@@ -162,3 +162,47 @@ async fn objects_the_function_cannot_read_name_the_permission() {
     assert!(kms.starts_with("✗ ") && kms.contains("kms:Decrypt") && kms.contains("KmsKeyArns"), "{stdout}");
     assert!(line(&stdout, &format!("s3://{b} readable")).starts_with("✓ "), "{stdout}");
 }
+
+#[tokio::test]
+async fn routes_say_which_way_each_endpoint_goes_and_whether_it_connects() {
+    // A stand-in proxy address that accepts connections and closes them: enough for a route
+    // (DNS + TCP connect); the HTTP checks through it fail, as they should.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_addr = proxy.local_addr().unwrap();
+    let accepting = tokio::spawn(async move {
+        while let Ok((stream, _)) = proxy.accept().await {
+            drop(stream);
+        }
+    });
+    let intake = TestIntake::start(KEY).await;
+    let intake_host = intake.url().replace("127.0.0.1", "localhost");
+    let emulator = moto::endpoint().trim_start_matches("http://").to_owned();
+    let run_doctor = || {
+        let mut command = bin(&["doctor"]);
+        command.envs([
+            ("DD_API_KEY", KEY.to_owned()),
+            ("DD_URL", intake_host.clone()),
+            ("HTTPS_PROXY", format!("http://{proxy_addr}")),
+            ("HTTP_PROXY", format!("http://{proxy_addr}")),
+            ("NO_PROXY", "127.0.0.1".to_owned()),
+        ]);
+        run(command)
+    };
+    let (stdout, _) = text(&run_doctor().await);
+    println!("{stdout}");
+    let intake_port = intake.addr().port();
+    let through = line(&stdout, &format!("route to Datadog intake (localhost:{intake_port})"));
+    assert!(through.starts_with("✓"), "{through}");
+    assert!(through.contains(&format!("through the proxy 127.0.0.1:{}", proxy_addr.port())), "{through}");
+    let direct = line(&stdout, &format!("route to S3 ({emulator})"));
+    assert!(direct.starts_with("✓") && direct.contains("direct") && direct.contains("private address"), "{direct}");
+    assert!(line(&stdout, &format!("route to SQS ({emulator})")).starts_with("✓"));
+
+    // The proxy goes away: the routes through it fail, and say why.
+    accepting.abort();
+    let _ = accepting.await;
+    let (stdout, _) = text(&run_doctor().await);
+    let broken = line(&stdout, &format!("route to Datadog intake (localhost:{intake_port})"));
+    assert!(broken.starts_with("✗") && broken.contains("connection failed"), "{broken}");
+    assert!(line(&stdout, &format!("route to S3 ({emulator})")).starts_with("✓"));
+}

@@ -8,11 +8,16 @@ use serde_json::{Map, Value, json};
 use serde_yaml_ng::Value as Yaml;
 
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
+const MEMBER_TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/member.yaml");
 
 /// The parsed template, in long-form JSON.
 fn template() -> Value {
-    let text = std::fs::read_to_string(TEMPLATE).expect("read template.yaml");
-    let yaml: Yaml = serde_yaml_ng::from_str(&text).expect("template.yaml is valid YAML");
+    load(TEMPLATE)
+}
+
+fn load(path: &str) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let yaml: Yaml = serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}"));
     to_json(yaml)
 }
 
@@ -215,9 +220,12 @@ fn no_policy_statement_grants_every_resource() {
         assert!(statement.get("NotAction").is_none(), "NotAction is not allowed: {statement}");
         let mut resources = Vec::new();
         literal_strings(&statement["Resource"], &mut resources);
-        assert!(!resources.iter().any(|r| r == "*"), "statement with Resource \"*\": {statement}");
         let mut actions = Vec::new();
         literal_strings(&statement["Action"], &mut actions);
+        // Actions AWS gives no resource-level permissions, alone in their statement.
+        let without_resources = ["ec2:DescribeNetworkInterfaces"];
+        let exempt = actions.iter().all(|a| without_resources.contains(&a.as_str()));
+        assert!(exempt || !resources.iter().any(|r| r == "*"), "statement with Resource \"*\": {statement}");
         assert!(!actions.is_empty(), "statement without Action: {statement}");
         assert!(
             !actions.iter().any(|a| a == "*" || a.ends_with(":*")),
@@ -407,4 +415,108 @@ fn one_switched_rule_per_finding_family_with_its_permission_and_dead_letters() {
     for family in ["guardduty,", "inspector2,", "macie,", "access-analyzer"] {
         assert!(skip.contains(family), "SECURITYHUB_SKIP_COPIES_OF lists {family} when its rule exists");
     }
+}
+/// The condition `value` is guarded by when it is `Fn::If [condition, then, AWS::NoValue]`.
+fn only_when(value: &Value) -> (&str, &Value) {
+    let branches = value["Fn::If"].as_array().unwrap_or_else(|| panic!("{value} is not an Fn::If"));
+    assert_eq!(branches[2], json!({"Ref": "AWS::NoValue"}), "{value}: nothing otherwise");
+    (branches[0].as_str().expect("condition name"), &branches[1])
+}
+
+/// The forwarder role's statements that exist only under a condition, with it.
+fn conditional_role_statements(t: &Value) -> Vec<(&str, &Value)> {
+    let policy = &t["Resources"]["ForwarderRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+    policy.as_array().expect("statements").iter().filter(|s| s.get("Fn::If").is_some()).map(only_when).collect()
+}
+
+#[test]
+fn vpc_config_only_with_subnets_and_the_vpc_permissions_with_it() {
+    let t = template();
+    let (_, f) = function(&t);
+    let (condition, vpc) = only_when(&f["Properties"]["VpcConfig"]);
+    assert_eq!(vpc, &json!({"SubnetIds": {"Ref": "SubnetIds"}, "SecurityGroupIds": {"Ref": "SecurityGroupIds"}}));
+    assert_eq!(
+        t["Conditions"][condition],
+        json!({"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "SubnetIds"}]}, ""]}]}),
+        "VpcConfig only when SubnetIds is not empty"
+    );
+    assert_eq!(t["Parameters"]["SubnetIds"]["Default"], "");
+    let vpc_statements: Vec<(&str, &Value)> = conditional_role_statements(&t)
+        .into_iter()
+        .filter(|(_, s)| s["Sid"].as_str().is_some_and(|sid| sid.contains("Vpc")))
+        .collect();
+    assert_eq!(vpc_statements.len(), 2, "the network-interface permissions");
+    assert!(vpc_statements.iter().all(|(c, _)| *c == condition), "only with SubnetIds");
+    // The proxy, NO_PROXY and FIPS settings reach the function.
+    let env = &f["Properties"]["Environment"]["Variables"];
+    for (var, parameter) in
+        [("HTTPS_PROXY", "HttpsProxy"), ("NO_PROXY", "NoProxy"), ("AWS_USE_FIPS_ENDPOINT", "UseFipsEndpoints")]
+    {
+        assert_eq!(env[var], json!({"Ref": parameter}), "{var}");
+    }
+}
+
+#[test]
+fn each_key_source_gets_only_its_own_permission() {
+    let t = template();
+    let statements = statements(&t);
+    let guarded = conditional_role_statements(&t);
+    for (sid, action, condition) in [
+        ("ReadApiKey", "secretsmanager:GetSecretValue", "UseSecretApiKey"),
+        ("ReadApiKeyParameter", "ssm:GetParameter", "HasSsmApiKey"),
+        ("DecryptApiKey", "kms:Decrypt", "HasKmsApiKeyKeyArn"),
+    ] {
+        let (found, statement) = guarded.iter().find(|(_, s)| s["Sid"] == sid).unwrap_or_else(|| panic!("{sid}"));
+        assert_eq!(*found, condition, "{sid}");
+        assert_eq!(statement["Action"], action, "{sid}");
+        let count = statements.iter().filter(|s| s["Action"] == action && s["Sid"] == sid).count();
+        assert_eq!(count, 1, "{sid} appears once");
+    }
+    // The environment names one source; the others are empty strings (unset for config).
+    let (_, f) = function(&t);
+    let env = &f["Properties"]["Environment"]["Variables"];
+    assert_eq!(env["DD_API_KEY_SSM_NAME"], json!({"Ref": "DdApiKeySsmName"}));
+    assert_eq!(env["DD_KMS_API_KEY"], json!({"Ref": "DdKmsApiKey"}));
+    assert_eq!(env["DD_API_KEY_SECRET_ARN"]["Fn::If"][0], "UseSecretApiKey");
+    assert_eq!(env["DD_API_KEY_SECRET_ARN"]["Fn::If"][2], "");
+    for rule in ["SsmKeyIsTheOnlySource", "KmsKeyIsTheOnlySource", "ApiKeyRequired"] {
+        assert!(t["Rules"][rule].is_object(), "{rule}");
+    }
+}
+
+#[test]
+fn the_central_bus_accepts_findings_from_the_organisation() {
+    let t = template();
+    let (_, policy) = resources_of_type(&t, "AWS::Events::EventBusPolicy").pop().expect("a bus policy");
+    assert_eq!(policy["Condition"], "HasOrganization");
+    let statement = &policy["Properties"]["Statement"];
+    assert_eq!(statement["Action"], "events:PutEvents");
+    assert_eq!(statement["Condition"]["StringEquals"]["aws:PrincipalOrgID"], json!({"Ref": "OrganizationId"}));
+    assert!(t["Outputs"]["CentralEventBusArn"].is_object());
+}
+
+#[test]
+fn the_member_template_sends_findings_to_the_central_bus_with_a_role() {
+    let t = load(MEMBER_TEMPLATE);
+    let rules = resources_of_type(&t, "AWS::Events::Rule");
+    let mut sources: Vec<String> = Vec::new();
+    for (name, rule) in &rules {
+        let targets = rule["Properties"]["Targets"].as_array().expect("targets");
+        assert_eq!(targets.len(), 1, "{name}");
+        assert_eq!(targets[0]["Arn"], json!({"Ref": "CentralEventBusArn"}), "{name} targets the central bus");
+        let role = referenced(&targets[0]["RoleArn"]).unwrap_or_else(|| panic!("{name} needs a RoleArn"));
+        let role = &t["Resources"][role];
+        assert_eq!(role["Type"], "AWS::IAM::Role");
+        let trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"].clone();
+        assert_eq!(trust, "events.amazonaws.com", "{name}");
+        let statement = &role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0];
+        assert_eq!(statement["Action"], "events:PutEvents");
+        assert_eq!(statement["Resource"], json!({"Ref": "CentralEventBusArn"}), "only the central bus");
+        let pattern = rendered_pattern(rule, &[("GuardDutyMinSeverity", "0")]);
+        sources.push(pattern["source"][0].as_str().unwrap_or_default().to_owned());
+        assert!(rule["Condition"].as_str().is_some(), "{name}: not created where the central bus is");
+    }
+    sources.sort();
+    assert_eq!(sources, ["aws.guardduty", "aws.securityhub"]);
+    assert!(t.get("Transform").is_none(), "plain CloudFormation, for StackSets");
 }

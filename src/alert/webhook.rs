@@ -39,6 +39,15 @@ pub enum WebhookError {
         /// Slack's error code from the answer's body (`no_service`, `invalid_payload`…).
         code: String,
     },
+    /// The webhook answered with a redirect, never followed (it would carry the message and
+    /// the webhook's secret path to another host).
+    #[error("the Slack webhook answered HTTP {status} redirecting to {location}; redirects are not followed")]
+    Redirected {
+        /// HTTP status.
+        status: u16,
+        /// Scheme, host and port of the `Location` header.
+        location: String,
+    },
     /// Slack stayed unavailable or rate-limited for every attempt allowed.
     #[error("Slack did not take the alert after {attempts} attempts ({last})")]
     Unavailable {
@@ -60,7 +69,7 @@ pub enum WebhookError {
 impl WebhookError {
     /// Whether a retry of the invocation cannot help (the webhook or channel must change).
     pub fn is_permanent(&self) -> bool {
-        matches!(self, Self::Refused { .. })
+        matches!(self, Self::Refused { .. } | Self::Redirected { .. })
     }
 }
 
@@ -92,11 +101,13 @@ impl SlackWebhook {
             let (last, retry_after) = match sent {
                 Ok(response) => {
                     let status = response.status().as_u16();
+                    let location = crate::http_client::location_host(&response);
                     let retry_after =
                         response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
                     let answer = response.text().await.unwrap_or_default();
                     match status {
                         200..=299 => return Ok(u64::from(attempt - 1)),
+                        300..=399 => return Err(WebhookError::Redirected { status, location }),
                         429 | 500..=599 => (format!("HTTP {status} {}", error_code(&answer)), retry_after),
                         _ => return Err(WebhookError::Refused { status, code: error_code(&answer) }),
                     }

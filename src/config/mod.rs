@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 mod findings;
+mod key_source;
+mod network;
 mod parse;
 mod slack;
 
@@ -14,6 +16,7 @@ use self::parse::{invalid, parse_bool, parse_in_range, parse_num};
 use crate::NAME;
 use crate::alert::SlackSettings;
 use crate::api_key::ApiKeySource;
+use crate::aws_sdk::AwsSettings;
 use crate::compress::{Codec, Compression};
 use crate::entry::EntrySettings;
 use crate::entry::provenance::Provenance;
@@ -21,7 +24,9 @@ use crate::entry::rules::{Rules, Scrubber};
 use crate::entry::tags::Tags;
 use crate::format::source_rules::SourceSettings;
 use crate::format::log_routes::LogRoutes;
+use crate::http_client::ProxySettings;
 use crate::intake::HttpSettings;
+use crate::logging::LogFormat;
 use crate::pipeline::ForwarderSettings;
 use crate::retry::RetrySettings;
 
@@ -38,12 +43,24 @@ pub struct Config {
     pub slack: Option<SlackSettings>,
     /// `DD_LOG_LEVEL` (our own logs).
     pub log_level: String,
+    /// How our own logs are written (`AWS_LAMBDA_LOG_FORMAT`, inside Lambda or not).
+    pub log_format: LogFormat,
+    /// The proxies of the HTTP client (Datadog, Slack).
+    pub proxies: ProxySettings,
+    /// How the AWS clients reach AWS (the same proxies, FIPS endpoints).
+    pub aws: AwsSettings,
     /// The Lambda function name (`forwardername` tag, metrics dimension).
     pub function_name: String,
     /// `AWS_LAMBDA_FUNCTION_NAME`, set only inside Lambda: the function's own identity.
     pub lambda_function: Option<String>,
     /// `DD_SITE` (default `datadoghq.com`).
     pub site: String,
+}
+
+/// Whether the process runs as a Lambda function (`AWS_LAMBDA_RUNTIME_API` is set), read
+/// before the rest of the configuration to choose between Lambda and the command line.
+pub fn runs_in_lambda() -> bool {
+    std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
 }
 
 impl Config {
@@ -57,20 +74,7 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
-        let api_key = match (get("DD_API_KEY_SECRET_ARN"), get("DD_API_KEY")) {
-            (Some(arn), _) => {
-                if !arn.starts_with("arn:") || arn.split(':').count() < 7 {
-                    return Err(invalid("DD_API_KEY_SECRET_ARN", "not a Secrets Manager secret ARN"));
-                }
-                ApiKeySource::Secret(arn)
-            }
-            (None, Some(key)) if !crate::api_key::fits_a_header(&key) => {
-                // Never the value: it is a credential.
-                return Err(invalid("DD_API_KEY", "holds characters an HTTP header cannot carry (only visible ASCII)"));
-            }
-            (None, Some(key)) => ApiKeySource::Plain(key),
-            (None, None) => ApiKeySource::None,
-        };
+        let api_key = key_source::api_key_source(&get)?;
 
         let site = get("DD_SITE").unwrap_or_else(|| "datadoghq.com".to_owned());
         if !site.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') || !site.contains('.') {
@@ -91,6 +95,12 @@ impl Config {
         };
 
         let lambda_function = get("AWS_LAMBDA_FUNCTION_NAME");
+        let log_format = match get("AWS_LAMBDA_LOG_FORMAT") {
+            Some(format) if format.eq_ignore_ascii_case("json") => LogFormat::Json,
+            _ if get("AWS_LAMBDA_RUNTIME_API").is_some() => LogFormat::LambdaText,
+            _ => LogFormat::Text,
+        };
+        let aws = network::network_settings(&get)?;
         let function_name = lambda_function.clone().unwrap_or_else(|| NAME.to_owned());
         let tags = Tags::new(get("DD_TAGS").as_deref().unwrap_or(""));
 
@@ -210,19 +220,22 @@ impl Config {
             Some(text) => parse_in_range("DD_MAX_OBJECT_SIZE_MB", &text, 1, 1 << 30)?,
         };
 
+        let mut intake = HttpSettings {
+            url: intake_url,
+            validate_url,
+            retry: RetrySettings {
+                max_attempts: max_attempts as u32,
+                request_timeout: Duration::from_secs(request_timeout_secs),
+                base_backoff: Duration::from_millis(200),
+                max_backoff: Duration::from_secs(10),
+            },
+            fail_on_rejected: parse_bool("DD_FAIL_ON_REJECTED", get("DD_FAIL_ON_REJECTED"))?,
+        };
+        network::apply_ssl_settings(&get, &mut intake)?;
+
         Ok(Self {
             api_key,
-            intake: HttpSettings {
-                url: intake_url,
-                validate_url,
-                retry: RetrySettings {
-                    max_attempts: max_attempts as u32,
-                    request_timeout: Duration::from_secs(request_timeout_secs),
-                    base_backoff: Duration::from_millis(200),
-                    max_backoff: Duration::from_secs(10),
-                },
-                fail_on_rejected: parse_bool("DD_FAIL_ON_REJECTED", get("DD_FAIL_ON_REJECTED"))?,
-            },
+            intake,
             forwarder: ForwarderSettings {
                 entries: EntrySettings { tags, source_override, rules, standard_attributes, provenance, log_event_id },
                 log_routes,
@@ -233,6 +246,9 @@ impl Config {
             },
             slack: slack::slack_settings(&get, &site)?,
             log_level,
+            log_format,
+            proxies: aws.proxies.clone(),
+            aws,
             function_name,
             lambda_function,
             site,
@@ -307,7 +323,7 @@ pub(super) mod tests {
         assert_eq!(c.forwarder.entries.tags.common_json, "env:prod,service:secops,team:sec");
         assert_eq!(c.function_name, "My-Forwarder");
         let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dd-key-AbCdEf";
-        let c = config(&[("DD_API_KEY", "abc"), ("DD_API_KEY_SECRET_ARN", arn)]).unwrap();
+        let c = config(&[("DD_API_KEY_SECRET_ARN", arn)]).unwrap();
         assert_eq!(c.api_key, ApiKeySource::Secret(arn.into()));
     }
 

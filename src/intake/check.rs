@@ -45,11 +45,13 @@ pub async fn validate_key(
         .await
         .map_err(|err| failed(super::http::transport(err)))?;
     let status = response.status().as_u16();
+    let location = crate::http_client::location_host(&response);
     // The body (`{"valid":true}` or an error) is not needed: the status says it all.
     let _ = response.bytes().await;
     match status {
         200..=299 => Ok(KeyVerdict::Valid),
         401 | 403 => Ok(KeyVerdict::Rejected(status)),
+        300..=399 => Err(failed(AttemptError::Redirected { status, location })),
         _ => Err(failed(AttemptError::Status(status))),
     }
 }

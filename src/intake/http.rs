@@ -54,9 +54,9 @@ enum Failure {
 }
 
 impl HttpIntake {
-    /// An intake with its own HTTP client.
+    /// An intake with its own HTTP client, without proxies.
     pub fn new(settings: &HttpSettings, key: Arc<ApiKey>) -> Result<Self, reqwest::Error> {
-        Ok(Self::with_client(crate::http_client::build()?, settings, key))
+        Ok(Self::with_client(crate::http_client::build(&Default::default())?, settings, key))
     }
 
     /// An intake sending with `client` (the process's shared HTTP client).
@@ -99,6 +99,7 @@ impl HttpIntake {
             let (last, retry_after) = match request.send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
+                    let location = crate::http_client::location_host(&response);
                     let retry_after =
                         response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
                     // The body is drained, never logged: an intake may echo what it received.
@@ -106,6 +107,12 @@ impl HttpIntake {
                     match verdict(status) {
                         Verdict::Accepted => return Ok(()),
                         Verdict::Split => return Err(Failure::Split),
+                        Verdict::ProxyAuthentication => {
+                            return Err(Failure::Failed(IntakeError::ProxyAuthentication { status }));
+                        }
+                        Verdict::Redirected => {
+                            return Err(Failure::Failed(IntakeError::Redirected { status, location }));
+                        }
                         Verdict::Rejected if status == 400 => return Err(Failure::Refused(status)),
                         Verdict::Rejected => {
                             return Err(Failure::Failed(IntakeError::Rejected { status, entries: batch.entries() }));

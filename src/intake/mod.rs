@@ -33,6 +33,14 @@ pub enum AttemptError {
     /// The deadline left no time for another request.
     #[error("no time left for a request")]
     NoTimeLeft,
+    /// A redirect, not followed: it would carry the API key to another host.
+    #[error("HTTP {status} redirecting to {location}, not followed")]
+    Redirected {
+        /// HTTP status.
+        status: u16,
+        /// Scheme, host and port of the `Location` header.
+        location: String,
+    },
     /// Writing entries (dry run) failed.
     #[error("writing entries failed")]
     Write(#[source] std::io::Error),
@@ -43,7 +51,7 @@ pub enum AttemptError {
 pub enum IntakeError {
     /// 401/403 (after re-reading a rotated key where possible).
     #[error(
-        "the Datadog intake rejected the API key (HTTP {status}): check DD_API_KEY / DD_API_KEY_SECRET_ARN and DD_SITE"
+        "the Datadog intake rejected the API key (HTTP {status}): check the key's source (DD_API_KEY_SECRET_ARN, DD_API_KEY_SSM_NAME, DD_KMS_API_KEY or DD_API_KEY) and DD_SITE"
     )]
     ApiKeyRejected {
         /// HTTP status.
@@ -75,6 +83,25 @@ pub enum IntakeError {
         #[source]
         last: AttemptError,
     },
+    /// The intake (or a proxy, or `DD_URL`) answered with a redirect, which is never followed:
+    /// it would carry the API key to another host.
+    #[error(
+        "the Datadog intake answered HTTP {status} redirecting to {location}; redirects are not followed (they would carry the API key): check DD_URL, DD_SITE and the proxy"
+    )]
+    Redirected {
+        /// HTTP status (301, 302, 307, 308…).
+        status: u16,
+        /// Scheme, host and port of the `Location` header (no path: it may carry a token).
+        location: String,
+    },
+    /// The proxy refused the request for want of credentials (407).
+    #[error(
+        "the proxy asked for credentials (HTTP {status}): put them in the proxy URL, http://user:password@host:port"
+    )]
+    ProxyAuthentication {
+        /// HTTP status.
+        status: u16,
+    },
     /// A body refused as too large could not be decoded to be split.
     #[error("could not split a request body the intake refused as too large")]
     Split(#[source] std::io::Error),
@@ -83,7 +110,13 @@ pub enum IntakeError {
 impl IntakeError {
     /// Whether delivery of the remaining bodies should stop (they would fail the same way).
     pub(crate) fn stops_delivery(&self) -> bool {
-        matches!(self, Self::ApiKeyRejected { .. } | Self::Deadline { .. })
+        matches!(
+            self,
+            Self::ApiKeyRejected { .. }
+                | Self::Deadline { .. }
+                | Self::Redirected { .. }
+                | Self::ProxyAuthentication { .. }
+        )
     }
 }
 

@@ -11,6 +11,10 @@ pub(crate) enum Verdict {
     Split,
     /// 401/403: the API key is wrong (or was rotated).
     KeyRejected,
+    /// 407: the proxy wants (other) credentials.
+    ProxyAuthentication,
+    /// 3xx: a redirect, never followed (it would carry the API key to another host).
+    Redirected,
     /// Any other 4xx (400…): permanent for this body.
     Rejected,
 }
@@ -22,6 +26,8 @@ pub(crate) fn verdict(status: u16) -> Verdict {
         408 | 429 | 500..=599 => Verdict::Retry,
         413 => Verdict::Split,
         401 | 403 => Verdict::KeyRejected,
+        300..=399 => Verdict::Redirected,
+        407 => Verdict::ProxyAuthentication,
         _ => Verdict::Rejected,
     }
 }
@@ -34,11 +40,15 @@ mod tests {
     fn classification_table() {
         for (status, expected) in [
             (200, Verdict::Accepted),
+            (301, Verdict::Redirected),
+            (307, Verdict::Redirected),
+            (308, Verdict::Redirected),
             (202, Verdict::Accepted),
             (400, Verdict::Rejected),
             (401, Verdict::KeyRejected),
             (403, Verdict::KeyRejected),
             (404, Verdict::Rejected),
+            (407, Verdict::ProxyAuthentication),
             (408, Verdict::Retry),
             (413, Verdict::Split),
             (429, Verdict::Retry),

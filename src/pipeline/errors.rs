@@ -87,7 +87,7 @@ impl ErrorType {
                 "check which events the trigger sends (see events/ for the accepted shapes)"
             }
             Self::ApiKeyRejected => {
-                "set a valid key in DD_API_KEY or the DD_API_KEY_SECRET_ARN secret, for the site in DD_SITE"
+                "set a valid key in its source (DD_API_KEY_SECRET_ARN, DD_API_KEY_SSM_NAME, DD_KMS_API_KEY or DD_API_KEY), for the site in DD_SITE"
             }
             Self::IntakeUnavailable
             | Self::DeadlineExceeded
@@ -246,7 +246,10 @@ impl ForwardError {
             Self::LocalFile { .. } | Self::Read { .. } => ErrorType::ObjectUnreadable,
             Self::Intake { source, .. } => match source {
                 IntakeError::ApiKeyRejected { .. } => ErrorType::ApiKeyRejected,
-                IntakeError::Rejected { .. } | IntakeError::Split(_) => ErrorType::IntakeRejected,
+                IntakeError::Rejected { .. }
+                | IntakeError::Split(_)
+                | IntakeError::Redirected { .. }
+                | IntakeError::ProxyAuthentication { .. } => ErrorType::IntakeRejected,
                 IntakeError::Unavailable { .. } => ErrorType::IntakeUnavailable,
                 IntakeError::Deadline { .. } => ErrorType::DeadlineExceeded,
             },

@@ -1,6 +1,7 @@
 //! `doctor`: checks, with the function's environment, everything a finding needs to arrive,
 //! one line per check (`✓ name: detail` or `✗ name: problem — fix: …`): the configuration,
-//! the API key (resolved, then accepted by the site), the intake, and for each bucket that it
+//! the API key (resolved, then accepted by the site), the intake, the route to each endpoint
+//! (`routes`), and for each bucket that it
 //! is readable, notifies the function (or EventBridge), and that its newest CloudTrail file and
 //! GuardDuty export can be read and decrypted, and which EventBridge rules send which finding
 //! families to the function. Sends no logs and never prints the key.
@@ -62,6 +63,17 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
     let mut report = Report::default();
     report.pass("configuration", format_args!("valid (site {}, intake {})", config.site, host_of(&config.intake.url)));
     check_datadog(&mut report, config, sdk).await;
+    for route in super::routes::routes(config, sdk).await {
+        let name = format!("route to {} ({})", route.name, route.endpoint);
+        match route.outcome {
+            Ok(detail) => report.pass(&name, detail),
+            Err(problem) => report.fail(
+                &name,
+                problem,
+                "give the subnets a route to it (VPC endpoint, PrivateLink, NAT gateway) or set HTTPS_PROXY; see docs/network.md",
+            ),
+        }
+    }
     let function = match request.function_arn.as_deref().map(function_arn).transpose() {
         Ok(arn) => arn.map(FunctionRef::Arn).or_else(|| config.lambda_function.clone().map(FunctionRef::Name)),
         Err(err) => {
@@ -126,32 +138,45 @@ async fn check_finding_rules(report: &mut Report, sdk: &SharedSdkConfig, functio
 async fn check_datadog(report: &mut Report, config: &Config, sdk: &SharedSdkConfig) {
     let key = match &config.api_key {
         ApiKeySource::None => {
-            report.fail("API key", "none configured", "set DD_API_KEY_SECRET_ARN (or DD_API_KEY)");
+            report.fail(
+                "API key",
+                "none configured",
+                "set DD_API_KEY_SECRET_ARN, DD_API_KEY_SSM_NAME, DD_KMS_API_KEY (or DD_API_KEY)",
+            );
             None
         }
         ApiKeySource::Plain(key) => {
             report.pass("API key", "from DD_API_KEY");
             Some(ApiKey::fixed(key))
         }
-        ApiKeySource::Secret(arn) => {
-            let name = arn.split_once(":secret:").map_or(arn.as_str(), |(_, name)| name);
-            match ApiKey::resolve(&config.api_key, sdk).await {
+        source => {
+            let (from, fix) = match source {
+                ApiKeySource::Secret(arn) => (
+                    format!("the secret {}", arn.split_once(":secret:").map_or(arn.as_str(), |(_, name)| name)),
+                    "create the secret or correct DD_API_KEY_SECRET_ARN; the function's role needs secretsmanager:GetSecretValue on it",
+                ),
+                ApiKeySource::Ssm(name) => (
+                    format!("the SSM parameter {name}"),
+                    "create the SecureString parameter or correct DD_API_KEY_SSM_NAME; the function's role needs ssm:GetParameter on it (and kms:Decrypt on its key if it is not the AWS managed one)",
+                ),
+                _ => (
+                    "DD_KMS_API_KEY".to_owned(),
+                    "encrypt the key with a KMS key the function's role may kms:Decrypt, and put the base64 CiphertextBlob in DD_KMS_API_KEY",
+                ),
+            };
+            match ApiKey::resolve(source, sdk).await {
                 Ok(key) => {
-                    report.pass("API key", format_args!("read from the secret {name}"));
+                    report.pass("API key", format_args!("read from {from}"));
                     key
                 }
                 Err(err) => {
-                    report.fail(
-                        "API key",
-                        format_args!("secret {name} cannot be read: {}", root_cause(&err)),
-                        "create the secret or correct DD_API_KEY_SECRET_ARN; the function's role needs secretsmanager:GetSecretValue on it",
-                    );
+                    report.fail("API key", format_args!("{from} cannot be read: {}", root_cause(&err)), fix);
                     None
                 }
             }
         }
     };
-    let client = match crate::http_client::build() {
+    let client = match crate::http_client::build(&config.proxies) {
         Ok(client) => client,
         Err(err) => return report.fail("HTTP client", err, "check the TLS set-up of this machine"),
     };

@@ -9,6 +9,7 @@ pub mod function;
 pub mod http;
 pub mod intake;
 pub mod moto;
+pub mod proxy;
 pub mod runtime_api;
 pub mod s3_proxy;
 pub mod slack;

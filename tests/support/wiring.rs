@@ -21,6 +21,13 @@ pub fn bin(args: &[&str]) -> Command {
         "DD_SITE",
         "AWS_LAMBDA_RUNTIME_API",
         "AWS_LAMBDA_FUNCTION_NAME",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "NO_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "no_proxy",
+        "DD_HTTP_PROXY_URL",
     ] {
         command.env_remove(var);
     }
