@@ -123,10 +123,10 @@ impl Config {
             None => 4,
             Some(text) => parse_in_range("DD_MAX_CONCURRENCY", &text, 1, 64)?,
         };
-        let max_attempts = match get("DD_MAX_ATTEMPTS") {
-            None => 6,
-            Some(text) => parse_in_range("DD_MAX_ATTEMPTS", &text, 1, 100)?,
-        };
+        // Retries run until the deadline; DD_MAX_ATTEMPTS is an optional cap.
+        let max_attempts = get("DD_MAX_ATTEMPTS")
+            .map(|text| parse_in_range("DD_MAX_ATTEMPTS", &text, 1, 100).map(|n| n as u32))
+            .transpose()?;
         let request_timeout_secs = match get("DD_REQUEST_TIMEOUT") {
             None => 20,
             Some(text) => parse_in_range("DD_REQUEST_TIMEOUT", &text, 1, 900)?,
@@ -190,7 +190,7 @@ impl Config {
                 url: intake_url,
                 validate_url,
                 retry: RetrySettings {
-                    max_attempts: max_attempts as u32,
+                    max_attempts,
                     request_timeout: Duration::from_secs(request_timeout_secs),
                     base_backoff: Duration::from_millis(200),
                     max_backoff: Duration::from_secs(10),
