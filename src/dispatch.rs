@@ -1,6 +1,7 @@
 //! Which event shape an invocation carries: a GuardDuty finding from EventBridge, an S3
 //! notification (direct, SNS, EventBridge "Object Created", S3 test event) or an SQS batch
-//! of notifications, or S3 Batch Operations tasks. Anything else is a clear error naming what was received.
+//! of notifications, S3 Batch Operations tasks, or an event back from the failure queue (an
+//! invocation record or a continuation, direct, in SNS or in an SQS message). Anything else is a clear error naming what was received.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use serde_json::value::RawValue;
 use crate::arrival::batch_operations::{self, BatchJob, BatchPayloadError};
 use crate::arrival::envelope::Envelope;
 use crate::arrival::eventbridge::FindingEvent;
+use crate::arrival::redriven::{self, Redriven};
 use crate::arrival::s3_notification::{self, Notification, NotificationError, is_object_created};
 use crate::json::lenient_str;
 
@@ -25,6 +27,8 @@ pub enum Invocation<'a> {
     Sqs(Vec<SqsMessage>),
     /// S3 Batch Operations tasks: one object each, a result per task.
     BatchTasks(BatchJob),
+    /// An event back from the failure queue (an invocation record or a continuation).
+    Redriven(Redriven),
 }
 
 /// One SQS message of a batch.
@@ -32,8 +36,17 @@ pub enum Invocation<'a> {
 pub struct SqsMessage {
     /// `messageId`, reported back in `batchItemFailures`.
     pub message_id: String,
-    /// The notification in its body.
-    pub notification: Result<Notification, NotificationError>,
+    /// What its body holds.
+    pub body: SqsBody,
+}
+
+/// The body of an SQS message.
+#[derive(Debug)]
+pub enum SqsBody {
+    /// An S3 notification.
+    Notification(Result<Notification, NotificationError>),
+    /// An event back from the failure queue, handled on its own.
+    Redriven(Redriven),
 }
 
 /// A payload the forwarder does not handle.
@@ -58,6 +71,9 @@ pub enum DispatchError {
     /// A Batch Operations invocation that cannot be read.
     #[error(transparent)]
     BatchPayload(#[from] BatchPayloadError),
+    /// A continuation message that cannot be read.
+    #[error(transparent)]
+    Continuation(#[from] redriven::ContinuationError),
 }
 
 #[derive(Deserialize)]
@@ -76,6 +92,9 @@ struct SqsRecord<'a> {
 
 /// Recognises the shape of `event`.
 pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
+    if let Some(redriven) = std::str::from_utf8(event).ok().and_then(redriven::recognise) {
+        return Ok(Invocation::Redriven(redriven));
+    }
     let envelope =
         Envelope::parse(event).map_err(|err| DispatchError::NotAnObject(describe_non_object(event, &err)))?;
     let source = lenient_str(envelope.source);
@@ -135,11 +154,14 @@ fn sqs_messages(records: &RawValue) -> Result<Vec<SqsMessage>, DispatchError> {
             let message_id = lenient_str(record.message_id)
                 .ok_or_else(|| DispatchError::Unsupported(format!("SQS Records[{i}] has no messageId")))?
                 .into_owned();
-            let notification = match lenient_str(record.body) {
-                Some(body) => s3_notification::parse(&body),
-                None => Err(NotificationError("the SQS message has no body string".into())),
+            let body = match lenient_str(record.body) {
+                Some(body) => match redriven::recognise(&body) {
+                    Some(redriven) => SqsBody::Redriven(redriven),
+                    None => SqsBody::Notification(s3_notification::parse(&body)),
+                },
+                None => SqsBody::Notification(Err(NotificationError("the SQS message has no body string".into()))),
             };
-            Ok(SqsMessage { message_id, notification })
+            Ok(SqsMessage { message_id, body })
         })
         .collect()
 }
@@ -226,8 +248,9 @@ mod tests {
         ]})
         .to_string();
         let Ok(Invocation::Sqs(messages)) = dispatch(event.as_bytes()) else { panic!("not sqs") };
-        assert_eq!(messages[0].notification.as_ref().unwrap().objects.len(), 1);
+        let SqsBody::Notification(Ok(first)) = &messages[0].body else { panic!("not a notification") };
+        assert_eq!(first.objects.len(), 1);
         assert_eq!(messages[1].message_id, "m2");
-        assert!(messages[1].notification.is_err());
+        assert!(matches!(messages[1].body, SqsBody::Notification(Err(_))));
     }
 }

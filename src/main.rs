@@ -12,10 +12,10 @@ fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
-            if let Some(cli) = &cli {
-                if cli.is_doctor() {
-                    return wiring::doctor_without_config(&err);
-                }
+            if let Some(cli) = &cli
+                && cli.is_doctor()
+            {
+                return wiring::doctor_without_config(&err);
             }
             eprintln!("error: {err}");
             return ExitCode::FAILURE;

@@ -25,11 +25,14 @@ pub enum DropReason {
     /// Valid JSON but not an object (`null`, a number, a string, an array) where a record or
     /// finding should be: not a log.
     NotARecord,
+    /// Delivered before, by the invocation that put the object's continuation on the failure
+    /// queue: resuming the object skips it.
+    AlreadyDelivered,
 }
 
 impl DropReason {
     /// Every reason, in summary order.
-    pub(crate) const ALL: [DropReason; 8] = [
+    pub(crate) const ALL: [DropReason; 9] = [
         DropReason::EntryTooLarge,
         DropReason::RecordTooLarge,
         DropReason::BelowMinSeverity,
@@ -38,6 +41,7 @@ impl DropReason {
         DropReason::NotIncluded,
         DropReason::RejectedByIntake,
         DropReason::NotARecord,
+        DropReason::AlreadyDelivered,
     ];
 
     /// CloudWatch metric name.
@@ -51,6 +55,7 @@ impl DropReason {
             DropReason::NotIncluded => "DroppedNotIncluded",
             DropReason::RejectedByIntake => "DroppedRejectedByIntake",
             DropReason::NotARecord => "DroppedNotARecord",
+            DropReason::AlreadyDelivered => "DroppedAlreadyDelivered",
         }
     }
 
@@ -65,6 +70,7 @@ impl DropReason {
             DropReason::NotIncluded => "dropped_not_included",
             DropReason::RejectedByIntake => "dropped_rejected_by_intake",
             DropReason::NotARecord => "dropped_not_a_record",
+            DropReason::AlreadyDelivered => "dropped_already_delivered",
         }
     }
 }
@@ -196,6 +202,13 @@ counters! {
         alerts_skipped_update => "AlertsSkippedUpdate", "Count";
         /// Sample findings (with `SLACK_INCLUDE_SAMPLES=false`): no alert.
         alerts_skipped_sample => "AlertsSkippedSample", "Count";
+        /// Events re-processed from the failure queue (invocation records and continuations).
+        redriven => "Redriven", "Count";
+        /// Partly delivered objects whose rest was put on the failure queue as a continuation
+        /// (their undelivered entries count in `entries_failed`; the invocation succeeds).
+        continuations_queued => "ContinuationsQueued", "Count";
+        /// Objects of a re-processed event that no longer exist: skipped, not retried.
+        objects_missing => "ObjectsMissing", "Count";
     }
 }
 

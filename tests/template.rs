@@ -228,13 +228,13 @@ fn no_policy_statement_grants_every_resource() {
     for (name, resource) in resources(&t) {
         let properties = &resource["Properties"];
         assert!(properties.get("ManagedPolicyArns").is_none(), "{name} attaches managed policies");
-        if let Some(Value::Array(policies)) = properties.get("Policies") {
-            if resource["Type"] == "AWS::Serverless::Function" {
-                assert!(
-                    policies.iter().all(|p| p.is_object()),
-                    "{name} lists a managed policy by name in Policies: {policies:?}"
-                );
-            }
+        if let Some(Value::Array(policies)) = properties.get("Policies")
+            && resource["Type"] == "AWS::Serverless::Function"
+        {
+            assert!(
+                policies.iter().all(|p| p.is_object()),
+                "{name} lists a managed policy by name in Policies: {policies:?}"
+            );
         }
     }
 }

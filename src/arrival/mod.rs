@@ -5,6 +5,7 @@
 pub mod batch_operations;
 pub(crate) mod envelope;
 pub(crate) mod eventbridge;
+pub mod redriven;
 pub mod s3_notification;
 
 pub use s3_notification::ObjectRef;

@@ -40,6 +40,9 @@ pub struct Config {
     pub lambda_function: Option<String>,
     /// `DD_SITE` (default `datadoghq.com`).
     pub site: String,
+    /// `FAILURE_QUEUE_URL`: the failure queue (the on-failure destination), where partly
+    /// delivered objects are continued and which `redrive` and `doctor` read.
+    pub failure_queue_url: Option<String>,
 }
 
 impl Config {
@@ -206,6 +209,7 @@ impl Config {
             slack: slack::slack_settings(&get, &site)?,
             log_level,
             function_name,
+            failure_queue_url: get("FAILURE_QUEUE_URL").filter(|url| !url.trim().is_empty()),
             lambda_function,
             site,
         })

@@ -100,10 +100,11 @@ pub fn decoded<'a>(
         let mut whole = Vec::with_capacity(size.unwrap_or(0) as usize);
         (&mut raw).take(WHOLE_MAX_COMPRESSED + 1).read_to_end(&mut whole)?;
         let limit = WHOLE_MAX_DECOMPRESSED.min(usize::try_from(max).unwrap_or(usize::MAX));
-        if whole.len() as u64 <= WHOLE_MAX_COMPRESSED && sniff(&whole) == Encoding::Gzip {
-            if let Some(decompressed) = gunzip::single_member(&whole, limit) {
-                return Ok(Box::new(Cursor::new(decompressed)));
-            }
+        if whole.len() as u64 <= WHOLE_MAX_COMPRESSED
+            && sniff(&whole) == Encoding::Gzip
+            && let Some(decompressed) = gunzip::single_member(&whole, limit)
+        {
+            return Ok(Box::new(Cursor::new(decompressed)));
         }
         return streamed(Cursor::new(whole).chain(raw), max);
     }

@@ -68,6 +68,12 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
             None
         }
     };
+    if let Some(url) = &config.failure_queue_url {
+        match super::queue::failure_queue_status(sdk, url).await {
+            Ok(status) => report.pass("failure queue", status),
+            Err((problem, fix)) => report.fail("failure queue", problem, fix),
+        }
+    }
     let store = S3Store::new(sdk.clone());
     let buckets = Buckets::new(sdk).await;
     for url in &request.buckets {

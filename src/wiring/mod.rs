@@ -11,6 +11,7 @@ mod doctor;
 pub mod merge;
 pub mod notification;
 mod objects;
+mod queue;
 
 pub use attach::{AttachRequest, Via, attach};
 pub use bucket::Buckets;
