@@ -285,6 +285,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), counters.len());
-        assert_eq!(counters.len(), 33);
+        assert_eq!(counters.len(), 37);
     }
 }

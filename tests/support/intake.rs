@@ -157,6 +157,11 @@ impl TestIntake {
         self.state.lock().unwrap().steps.extend(steps);
     }
 
+    /// Drops the scripted steps not used yet: the intake behaves normally again.
+    pub fn clear_script(&self) {
+        self.state.lock().unwrap().steps.clear();
+    }
+
     /// Scripted steps not used yet.
     pub fn pending_steps(&self) -> usize {
         self.state.lock().unwrap().steps.len()
