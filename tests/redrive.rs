@@ -93,9 +93,11 @@ async fn invocation_records_of_every_shape_direct_in_sqs_and_in_sns() {
     ] {
         let event = sample(file);
         let wrapped = record(&event);
-        for (how, payload) in
-            [("direct", wrapped.clone()), ("sqs", sqs_event(&[wrapped.clone()])), ("sns", sns_event(&wrapped))]
-        {
+        for (how, payload) in [
+            ("direct", wrapped.clone()),
+            ("sqs", sqs_event(std::slice::from_ref(&wrapped))),
+            ("sns", sns_event(&wrapped)),
+        ] {
             let intake = TestIntake::start(KEY).await;
             let outcome = forwarder(&intake, &[]).handle(payload.as_bytes(), Deadline::none()).await;
             assert!(outcome.error.is_none(), "{file} {how}: {:?}", outcome.error);
@@ -226,4 +228,63 @@ async fn an_outage_replayed_end_to_end_delivers_every_record_once() {
     );
     assert_eq!(duplicates.distinct, OBJECT_RECORDS + 1);
     assert_eq!(duplicates.duplicated, 0);
+}
+
+/// Peak resident memory of this process, in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap_or(0)
+}
+
+/// `redrive` draining 10,000 failure records (findings) against a healthy intake:
+/// `scripts/bench-redrive` (SLF_REDRIVE_MESSAGES sets the count).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with scripts/bench-redrive"]
+async fn redrive_benchmark() {
+    let messages: usize = std::env::var("SLF_REDRIVE_MESSAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    let queue = queue("slf-redrive-bench").await;
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).endpoint_url(moto::endpoint()).load().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let finding: serde_json::Value = serde_json::from_str(&sample("guardduty-finding-high.json")).unwrap();
+    let seeding = Instant::now();
+    let ids: Vec<usize> = (0..messages).collect();
+    for group in ids.chunks(10 * 16) {
+        let sends = group.chunks(10).map(|chunk| {
+            let entries: Vec<_> = chunk
+                .iter()
+                .map(|i| {
+                    let mut event = finding.clone();
+                    event["detail"]["id"] = serde_json::json!(format!("bench-{i}"));
+                    aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(record(&event.to_string()))
+                        .build()
+                        .unwrap()
+                })
+                .collect();
+            sqs.send_message_batch().queue_url(queue.url()).set_entries(Some(entries)).send()
+        });
+        for sent in futures_util::future::join_all(sends).await {
+            sent.unwrap();
+        }
+    }
+    eprintln!("seeded {messages} messages in {:.1} s", seeding.elapsed().as_secs_f64());
+    let intake = TestIntake::start(KEY).await;
+    let forwarder = forwarder(&intake, &[]);
+    let rss_before = peak_rss_kib();
+    let started = Instant::now();
+    let summary = run_redrive(&forwarder, &queue, false).await;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "redrive messages={messages} seconds={seconds:.1} messages_per_s={:.0} peak_rss_kib_before={rss_before} peak_rss_kib_after={} summary {summary}",
+        messages as f64 / seconds,
+        peak_rss_kib()
+    );
+    assert_eq!(summary.resent, messages as u64, "{summary}");
+    assert_eq!(waiting(&queue).await, 0);
+    assert_eq!(intake.duplicates().distinct, messages);
 }
