@@ -113,6 +113,34 @@ async fn invocation_records_of_every_shape_direct_in_sqs_and_in_sns() {
 }
 
 #[tokio::test]
+async fn the_lambda_loop_re_sends_records_direct_and_from_the_queue() {
+    use support::function::Function;
+    use support::runtime_api::{Outcome, RuntimeApi};
+    moto::seed_sample_objects().await;
+    let intake = TestIntake::start(KEY).await;
+    let runtime = RuntimeApi::start().await;
+    let _function = Function::start(&runtime, &[("DD_API_KEY", KEY.into()), ("DD_URL", intake.url())]);
+    for (id, file, entries) in
+        [("r1", "lambda-destination-guardduty-finding.json", 1), ("r2", "sqs-lambda-destination-s3-cloudtrail.json", 3)]
+    {
+        runtime.invoke(id, sample(file).as_bytes(), Duration::from_secs(30));
+        let Some(Outcome::Response(response)) = runtime.outcome(id, Duration::from_secs(60)).await else {
+            panic!("{file}: no response")
+        };
+        if let Some(failures) = response.get("batchItemFailures") {
+            assert_eq!(failures, &serde_json::json!([]), "{file}");
+        } else {
+            let summary = response["summary"].as_str().unwrap();
+            assert!(
+                summary.contains(&format!("entries_sent={entries} ")) && summary.contains("redriven=1"),
+                "{summary}"
+            );
+        }
+    }
+    assert_eq!(intake.accepted_entries().len(), 4);
+}
+
+#[tokio::test]
 async fn the_sample_records_are_recognised() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/samples/lambda-destination");
     let Ok(files) = std::fs::read_dir(&dir) else {

@@ -40,7 +40,11 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
                 }
             };
             outcome.stats.redriven += 1;
-            outcome
+            if outcome.partial_batch {
+                outcome
+            } else {
+                Outcome::summary(outcome.stats, outcome.error)
+            }
         })
     }
 
