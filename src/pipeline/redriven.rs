@@ -40,11 +40,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
                 }
             };
             outcome.stats.redriven += 1;
-            if outcome.partial_batch {
-                outcome
-            } else {
-                Outcome::summary(outcome.stats, outcome.error)
-            }
+            if outcome.partial_batch { outcome } else { Outcome::summary(outcome.stats, outcome.error) }
         })
     }
 
