@@ -7,6 +7,7 @@
 use std::io::Read;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -16,6 +17,7 @@ use crate::aws_sdk::SharedSdkConfig;
 use crate::backfill::{KeyFilter, LogKind, PlanRequest, TimeWindow};
 use crate::config::Config;
 use crate::deadline::Deadline;
+use crate::failure_queue::FailureQueue;
 use crate::intake::{DryRunIntake, HttpIntake, Intake};
 use crate::pipeline::{Forwarder, Outcome};
 use crate::replay;
@@ -59,6 +61,23 @@ enum Command {
         /// Files, folders or s3:// URLs.
         #[arg(required_unless_present = "manifest")]
         sources: Vec<String>,
+    },
+    /// Re-send the events on the failure queue (Lambda's on-failure destination): each
+    /// message is deleted only when its event was delivered; the others stay on the queue.
+    Redrive {
+        /// The failure queue's URL (default: FAILURE_QUEUE_URL).
+        #[arg(long)]
+        queue: Option<String>,
+        /// Stop after this many messages.
+        #[arg(long)]
+        max: Option<u64>,
+        /// List what would be re-sent (event type, object or finding, age); send and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Seconds a message stays hidden while it is handled, and before one that failed again
+        /// can be received again.
+        #[arg(long, default_value_t = 300)]
+        visibility: u64,
     },
     /// Write the S3 Batch Operations CSV manifest of the CloudTrail / GuardDuty-export objects
     /// under s3://bucket/prefix in a time window, walking only its date folders.
@@ -189,6 +208,17 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             Err(err) => return fail(&err, "see --help"),
         },
         Some(Command::Plan { filters, source }) => return plan(filters, &source, &config).await,
+        Some(Command::Redrive { queue, max, dry_run, visibility }) => {
+            let Some(queue) = queue.or_else(|| config.failure_queue_url.clone()) else {
+                return fail("no failure queue given", "pass --queue URL or set FAILURE_QUEUE_URL");
+            };
+            if !dry_run && config.api_key == ApiKeySource::None {
+                // Never delete messages whose events went nowhere.
+                return fail("no API key configured", "set DD_API_KEY or DD_API_KEY_SECRET_ARN, or pass --dry-run");
+            }
+            let options = crate::redrive::RedriveOptions { max, dry_run, visibility: Duration::from_secs(visibility) };
+            (dry_run, Work::Redrive(queue, options))
+        }
         Some(Command::Doctor { function_arn, buckets }) => {
             let request = wiring::DoctorRequest { function_arn, buckets };
             return wiring::doctor(&config, &SharedSdkConfig::new(config.aws.clone()), &request).await;
@@ -318,15 +348,23 @@ async fn groups(
 enum Work {
     Invoke(String),
     Replay(Vec<String>, replay::ReplayOptions),
+    Redrive(String, crate::redrive::RedriveOptions),
 }
 
 impl Work {
     async fn run<I: Intake>(self, config: Config, intake: I, alerts: Option<Alerts>, sdk: SharedSdkConfig) -> ExitCode {
-        let store = S3Store::new(sdk);
+        let store = S3Store::new(sdk.clone());
         let forwarder = match alerts {
             Some(alerts) => Forwarder::with_alerts(config.forwarder, intake, store, alerts),
             None => Forwarder::new(config.forwarder, intake, store),
         };
+        let queue_url = match &self {
+            Work::Redrive(url, _) => Some(url.clone()),
+            _ => config.failure_queue_url.clone(),
+        };
+        if let Some(url) = queue_url {
+            forwarder.set_failure_queue(FailureQueue::new(sdk.clone(), url));
+        }
         let outcome = match self {
             Work::Invoke(path) => match read_event(&path) {
                 Ok(event) => forwarder.handle(&event, Deadline::none()).await,
@@ -342,8 +380,58 @@ impl Work {
                 }
                 Err(err) => return fail(&crate::error_chain(&err), "check the manifest, checkpoint or prefix given"),
             },
+            Work::Redrive(url, options) => return redrive(&forwarder, FailureQueue::new(sdk, url), &options).await,
         };
         report(outcome)
+    }
+}
+
+/// `redrive`: a progress bar on a terminal, the summary on stderr; exit 1 when any payload
+/// still fails.
+async fn redrive<I: Intake>(
+    forwarder: &Forwarder<I, S3Store>,
+    queue: FailureQueue,
+    options: &crate::redrive::RedriveOptions,
+) -> ExitCode {
+    use std::io::IsTerminal;
+    let depth = queue.depth().await.map(|d| d.visible).unwrap_or(0);
+    let length = options.max.map_or(depth, |max| max.min(depth));
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(length);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} messages {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress = |summary: &crate::redrive::RedriveSummary| {
+        if let Some(bar) = &bar {
+            bar.set_position(summary.received);
+            let failing: u64 = summary.still_failing.values().sum();
+            bar.set_message(format!("re-sent {} failing {failing}", summary.resent));
+        }
+    };
+    let started = std::time::Instant::now();
+    let done = crate::redrive::redrive(forwarder, &queue, options, &progress).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let summary = match done {
+        Ok(summary) => summary,
+        Err(err) => return fail(&crate::error_chain(&err), "check the queue URL and the credentials"),
+    };
+    let verb = if options.dry_run { "listed (dry run, nothing sent)" } else { "redrive" };
+    eprintln!("{verb} {summary} in {:.1} s", started.elapsed().as_secs_f64());
+    if !options.dry_run {
+        eprintln!("summary {}", summary.stats);
+    }
+    if summary.still_failing.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        fail(
+            "some events still fail and stay on the queue",
+            "see the errors above; run redrive again once the cause is fixed",
+        )
     }
 }
 

@@ -1,8 +1,10 @@
 //! Which event shape an invocation carries: a finding event from EventBridge (any family of
 //! the table in `finding::family`), an S3
 //! notification (direct, SNS, EventBridge "Object Created", S3 test event) or an SQS batch
-//! of notifications, S3 Batch Operations tasks, or a CloudWatch Logs subscription payload
-//! (direct, or Kinesis Data Streams records). Anything else is a clear error naming what was received.
+//! of notifications, S3 Batch Operations tasks, a CloudWatch Logs subscription payload (direct,
+//! or Kinesis Data Streams records), or an event back from the failure queue (an invocation
+//! record or a continuation, direct, in SNS or in an SQS message). Anything else is a clear
+//! error naming what was received.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +16,7 @@ use crate::arrival::awslogs::{self, AwsLogsError, KinesisRecord};
 use crate::arrival::batch_operations::{self, BatchJob, BatchPayloadError};
 use crate::arrival::envelope::Envelope;
 use crate::arrival::eventbridge::FindingEvent;
+use crate::arrival::redriven::{self, Redriven};
 use crate::arrival::s3_notification::{self, Notification, NotificationError, is_object_created};
 use crate::finding::family::{detail_types_of, family_of, is_finding_source, supported};
 use crate::json::{lenient_object, lenient_str};
@@ -34,6 +37,8 @@ pub enum Invocation<'a> {
     /// Kinesis Data Streams records, each a CloudWatch Logs subscription payload; a failed
     /// record is reported in `batchItemFailures`.
     Kinesis(Vec<KinesisRecord>),
+    /// An event back from the failure queue (an invocation record or a continuation).
+    Redriven(Redriven),
 }
 
 /// One SQS message of a batch.
@@ -41,8 +46,17 @@ pub enum Invocation<'a> {
 pub struct SqsMessage {
     /// `messageId`, reported back in `batchItemFailures`.
     pub message_id: String,
-    /// The notification in its body.
-    pub notification: Result<Notification, NotificationError>,
+    /// What its body holds.
+    pub body: SqsBody,
+}
+
+/// The body of an SQS message.
+#[derive(Debug)]
+pub enum SqsBody {
+    /// An S3 notification.
+    Notification(Result<Notification, NotificationError>),
+    /// An event back from the failure queue, handled on its own.
+    Redriven(Redriven),
 }
 
 /// A payload the forwarder does not handle.
@@ -81,6 +95,9 @@ pub enum DispatchError {
     /// A Kinesis event whose records cannot be read.
     #[error("unreadable Kinesis event: {0}")]
     Kinesis(String),
+    /// A continuation message that cannot be read.
+    #[error(transparent)]
+    Continuation(#[from] redriven::ContinuationError),
 }
 
 #[derive(Deserialize)]
@@ -105,6 +122,9 @@ struct SqsRecord<'a> {
 
 /// Recognises the shape of `event`.
 pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
+    if let Some(redriven) = std::str::from_utf8(event).ok().and_then(redriven::recognise) {
+        return Ok(Invocation::Redriven(redriven));
+    }
     let envelope =
         Envelope::parse(event).map_err(|err| DispatchError::NotAnObject(describe_non_object(event, &err)))?;
     let source = lenient_str(envelope.source);
@@ -179,11 +199,14 @@ fn sqs_messages(records: &RawValue) -> Result<Vec<SqsMessage>, DispatchError> {
             let message_id = lenient_str(record.message_id)
                 .ok_or_else(|| DispatchError::Unsupported(format!("SQS Records[{i}] has no messageId")))?
                 .into_owned();
-            let notification = match lenient_str(record.body) {
-                Some(body) => s3_notification::parse(&body),
-                None => Err(NotificationError("the SQS message has no body string".into())),
+            let body = match lenient_str(record.body) {
+                Some(body) => match redriven::recognise(&body) {
+                    Some(redriven) => SqsBody::Redriven(redriven),
+                    None => SqsBody::Notification(s3_notification::parse(&body)),
+                },
+                None => SqsBody::Notification(Err(NotificationError("the SQS message has no body string".into()))),
             };
-            Ok(SqsMessage { message_id, notification })
+            Ok(SqsMessage { message_id, body })
         })
         .collect()
 }
@@ -288,8 +311,9 @@ mod tests {
         ]})
         .to_string();
         let Ok(Invocation::Sqs(messages)) = dispatch(event.as_bytes()) else { panic!("not sqs") };
-        assert_eq!(messages[0].notification.as_ref().unwrap().objects.len(), 1);
+        let SqsBody::Notification(Ok(first)) = &messages[0].body else { panic!("not a notification") };
+        assert_eq!(first.objects.len(), 1);
         assert_eq!(messages[1].message_id, "m2");
-        assert!(messages[1].notification.is_err());
+        assert!(matches!(messages[1].body, SqsBody::Notification(Err(_))));
     }
 }

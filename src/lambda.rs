@@ -36,6 +36,9 @@ pub async fn run(config: Config) -> Result<(), lambda_runtime::Error> {
         }
         None => Forwarder::new(config.forwarder, intake, store),
     };
+    if let Some(url) = &config.failure_queue_url {
+        forwarder.set_failure_queue(crate::failure_queue::FailureQueue::new(sdk.clone(), url.clone()));
+    }
     let (forwarder, function_name) = (&forwarder, config.function_name.as_str());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
         handle(forwarder, function_name, event).await

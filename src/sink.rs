@@ -7,6 +7,7 @@
 use crate::batch::{Batch, BatchBuilder, BodyPool};
 use crate::entry::rules::Rules;
 use crate::entry::{self, Fit, ObjectAttrs, plain};
+use crate::record_set::RecordSet;
 use crate::stats::{DropReason, Stats};
 
 /// Where sealed bodies go.
@@ -40,6 +41,7 @@ pub struct EntrySink<O: BatchOut> {
     builder: BatchBuilder,
     pending: u64,
     scrubbed: Vec<u8>,
+    skip: RecordSet,
     out: O,
 }
 
@@ -57,8 +59,24 @@ impl<O: BatchOut> EntrySink<O> {
             builder: BatchBuilder::with_pool(pool),
             pending: 0,
             scrubbed: Vec::new(),
+            skip: RecordSet::default(),
             out,
         }
+    }
+
+    /// Records (by index) delivered before, by an invocation this one resumes: they are
+    /// counted as dropped (`already_delivered`) and not sent again.
+    pub(crate) fn skip_delivered(&mut self, records: RecordSet) {
+        self.skip = records;
+    }
+
+    /// Counts the next record as delivered before when it is one to skip.
+    fn skipped(&mut self) -> bool {
+        let skip = !self.skip.is_empty() && self.skip.contains(self.stats.records_in);
+        if skip {
+            self.drop_record(DropReason::AlreadyDelivered);
+        }
+        skip
     }
 
     /// One record read: unless `rules` filter it out by `match_text` (its message, or its
@@ -70,6 +88,9 @@ impl<O: BatchOut> EntrySink<O> {
         match_text: &[u8],
         build: impl FnOnce(&mut Vec<u8>) -> Clamped,
     ) -> Result<(), SinkError> {
+        if self.skipped() {
+            return Ok(());
+        }
         self.stats.records_in += 1;
         if let Some(reason) = rules.filtered_out(match_text) {
             self.stats.drop_record(reason);
@@ -99,6 +120,9 @@ impl<O: BatchOut> EntrySink<O> {
     /// object): sent as the plain `message` of a log with the object's attributes, and
     /// counted as invalid.
     pub(crate) fn commit_invalid(&mut self, rules: &Rules, attrs: &ObjectAttrs, text: &[u8]) -> Result<(), SinkError> {
+        if self.skipped() {
+            return Ok(());
+        }
         self.stats.invalid_json += 1;
         self.commit(rules, text, |out| {
             plain::write_message(out, attrs, text);

@@ -28,11 +28,14 @@ pub enum DropReason {
     /// A Security Hub copy of a finding whose product is forwarded directly
     /// (`SECURITYHUB_SKIP_COPIES_OF`).
     SecurityHubCopy,
+    /// Delivered before, by the invocation that put the object's continuation on the failure
+    /// queue: resuming the object skips it.
+    AlreadyDelivered,
 }
 
 impl DropReason {
     /// Every reason, in summary order.
-    pub(crate) const ALL: [DropReason; 9] = [
+    pub(crate) const ALL: [DropReason; 10] = [
         DropReason::EntryTooLarge,
         DropReason::RecordTooLarge,
         DropReason::BelowMinSeverity,
@@ -42,6 +45,7 @@ impl DropReason {
         DropReason::RejectedByIntake,
         DropReason::NotARecord,
         DropReason::SecurityHubCopy,
+        DropReason::AlreadyDelivered,
     ];
 
     /// CloudWatch metric name.
@@ -56,6 +60,7 @@ impl DropReason {
             DropReason::RejectedByIntake => "DroppedRejectedByIntake",
             DropReason::NotARecord => "DroppedNotARecord",
             DropReason::SecurityHubCopy => "DroppedSecurityHubCopy",
+            DropReason::AlreadyDelivered => "DroppedAlreadyDelivered",
         }
     }
 
@@ -71,6 +76,7 @@ impl DropReason {
             DropReason::RejectedByIntake => "dropped_rejected_by_intake",
             DropReason::NotARecord => "dropped_not_a_record",
             DropReason::SecurityHubCopy => "dropped_security_hub_copy",
+            DropReason::AlreadyDelivered => "dropped_already_delivered",
         }
     }
 }
@@ -204,6 +210,13 @@ counters! {
         alerts_skipped_update => "AlertsSkippedUpdate", "Count";
         /// Sample findings (with `SLACK_INCLUDE_SAMPLES=false`): no alert.
         alerts_skipped_sample => "AlertsSkippedSample", "Count";
+        /// Events re-processed from the failure queue (invocation records and continuations).
+        redriven => "Redriven", "Count";
+        /// Partly delivered objects whose rest was put on the failure queue as a continuation
+        /// (their undelivered entries count in `entries_failed`; the invocation succeeds).
+        continuations_queued => "ContinuationsQueued", "Count";
+        /// Objects of a re-processed event that no longer exist: skipped, not retried.
+        objects_missing => "ObjectsMissing", "Count";
     }
 }
 
@@ -280,6 +293,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), counters.len());
-        assert_eq!(counters.len(), 34);
+        assert_eq!(counters.len(), 38);
     }
 }

@@ -69,10 +69,34 @@ impl Clock {
     }
 }
 
+/// Now, as RFC 3339 (UTC).
+pub(crate) fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// `3 s`, `5 min`, `2 h 5 min`, `3 d 4 h`.
+pub(crate) fn human_age(age: std::time::Duration) -> String {
+    let s = age.as_secs();
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        3600..86400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} d {} h", s / 86400, s % 86400 / 3600),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn ages_read_well() {
+        use std::time::Duration;
+        assert_eq!(human_age(Duration::from_secs(5)), "5 s");
+        assert_eq!(human_age(Duration::from_secs(7500)), "2 h 5 min");
+        assert_eq!(human_age(Duration::from_secs(3 * 86400 + 4 * 3600)), "3 d 4 h");
+    }
 
     #[test]
     fn window_rule() {

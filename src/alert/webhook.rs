@@ -4,15 +4,10 @@
 //! reported with Slack's error code (`invalid_payload`, `no_service`, `channel_is_archived`…).
 //! The URL is a credential: it is never logged or put in an error.
 
-use std::time::Duration;
-
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::CONTENT_TYPE;
 
 use crate::deadline::Deadline;
-use crate::retry::{RetrySettings, backoff, parse_retry_after};
-
-/// Shortest time worth starting a request in before the deadline.
-const MIN_REQUEST_TIME: Duration = Duration::from_millis(300);
+use crate::retry::{Attempt, GaveUp, RetrySettings, retry_after_of, transport_kind, with_retries};
 
 /// A Slack incoming webhook.
 pub struct SlackWebhook {
@@ -82,50 +77,35 @@ impl SlackWebhook {
     /// Posts `message` (Block Kit JSON); returns the retries it took.
     pub(crate) async fn post(&self, message: &serde_json::Value, deadline: Deadline) -> Result<u64, WebhookError> {
         let body = message.to_string();
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let timeout =
-                deadline.remaining().map_or(self.retry.request_timeout, |left| left.min(self.retry.request_timeout));
-            if timeout < MIN_REQUEST_TIME {
-                return Err(WebhookError::Deadline { attempts: attempt - 1, last: "no time left".into() });
-            }
-            let sent = self
-                .client
-                .post(&self.url)
-                .header(CONTENT_TYPE, "application/json")
-                .timeout(timeout)
-                .body(body.clone())
-                .send()
-                .await;
-            let (last, retry_after) = match sent {
+        let body = &body;
+        let posted = with_retries(&self.retry, deadline, "Slack", |timeout| async move {
+            let request = self.client.post(&self.url).header(CONTENT_TYPE, "application/json").timeout(timeout);
+            match request.body(body.clone()).send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let location = crate::http_client::location_host(&response);
-                    let retry_after =
-                        response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+                    let retry_after = retry_after_of(&response);
                     let answer = response.text().await.unwrap_or_default();
                     match status {
-                        200..=299 => return Ok(u64::from(attempt - 1)),
-                        300..=399 => return Err(WebhookError::Redirected { status, location }),
-                        429 | 500..=599 => (format!("HTTP {status} {}", error_code(&answer)), retry_after),
-                        _ => return Err(WebhookError::Refused { status, code: error_code(&answer) }),
+                        200..=299 => Attempt::Done(Ok(())),
+                        300..=399 => Attempt::Done(Err(WebhookError::Redirected { status, location })),
+                        429 | 500..=599 => {
+                            Attempt::Retry { last: format!("HTTP {status} {}", error_code(&answer)), retry_after }
+                        }
+                        _ => Attempt::Done(Err(WebhookError::Refused { status, code: error_code(&answer) })),
                     }
                 }
                 // The client's error may quote the URL: only its kind is kept.
-                Err(err) if err.is_timeout() => ("timeout".to_owned(), None),
-                Err(err) if err.is_connect() => ("connection failed".to_owned(), None),
-                Err(_) => ("request failed".to_owned(), None),
-            };
-            if attempt >= self.retry.max_attempts {
-                return Err(WebhookError::Unavailable { attempts: attempt, last });
+                Err(err) => Attempt::Retry { last: transport_kind(&err).to_owned(), retry_after: None },
             }
-            let wait = backoff(&self.retry, attempt - 1, retry_after);
-            if deadline.remaining().is_some_and(|left| wait + MIN_REQUEST_TIME >= left) {
-                return Err(WebhookError::Deadline { attempts: attempt, last });
+        })
+        .await;
+        match posted {
+            Ok((done, attempts)) => done.map(|()| u64::from(attempts - 1)),
+            Err(GaveUp::Exhausted { attempts, last }) => Err(WebhookError::Unavailable { attempts, last }),
+            Err(GaveUp::Deadline { attempts, last }) => {
+                Err(WebhookError::Deadline { attempts, last: last.unwrap_or_else(|| "no time left".into()) })
             }
-            tracing::warn!(attempt, last = %last, wait_ms = wait.as_millis() as u64, "Slack alert not taken; retrying");
-            tokio::time::sleep(wait).await;
         }
     }
 }

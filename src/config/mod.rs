@@ -22,8 +22,8 @@ use crate::entry::EntrySettings;
 use crate::entry::provenance::Provenance;
 use crate::entry::rules::{Rules, Scrubber};
 use crate::entry::tags::Tags;
-use crate::format::source_rules::SourceSettings;
 use crate::format::log_routes::LogRoutes;
+use crate::format::source_rules::SourceSettings;
 use crate::http_client::ProxySettings;
 use crate::intake::HttpSettings;
 use crate::logging::LogFormat;
@@ -55,6 +55,9 @@ pub struct Config {
     pub lambda_function: Option<String>,
     /// `DD_SITE` (default `datadoghq.com`).
     pub site: String,
+    /// `FAILURE_QUEUE_URL`: the failure queue (the on-failure destination), where partly
+    /// delivered objects are continued and which `redrive` and `doctor` read.
+    pub failure_queue_url: Option<String>,
 }
 
 /// Whether the process runs as a Lambda function (`AWS_LAMBDA_RUNTIME_API` is set), read
@@ -137,10 +140,10 @@ impl Config {
             None => 4,
             Some(text) => parse_in_range("DD_MAX_CONCURRENCY", &text, 1, 64)?,
         };
-        let max_attempts = match get("DD_MAX_ATTEMPTS") {
-            None => 6,
-            Some(text) => parse_in_range("DD_MAX_ATTEMPTS", &text, 1, 100)?,
-        };
+        // Retries run until the deadline; DD_MAX_ATTEMPTS is an optional cap.
+        let max_attempts = get("DD_MAX_ATTEMPTS")
+            .map(|text| parse_in_range("DD_MAX_ATTEMPTS", &text, 1, 100).map(|n| n as u32))
+            .transpose()?;
         let request_timeout_secs = match get("DD_REQUEST_TIMEOUT") {
             None => 20,
             Some(text) => parse_in_range("DD_REQUEST_TIMEOUT", &text, 1, 900)?,
@@ -224,7 +227,7 @@ impl Config {
             url: intake_url,
             validate_url,
             retry: RetrySettings {
-                max_attempts: max_attempts as u32,
+                max_attempts,
                 request_timeout: Duration::from_secs(request_timeout_secs),
                 base_backoff: Duration::from_millis(200),
                 max_backoff: Duration::from_secs(10),
@@ -250,6 +253,7 @@ impl Config {
             proxies: aws.proxies.clone(),
             aws,
             function_name,
+            failure_queue_url: get("FAILURE_QUEUE_URL").filter(|url| !url.trim().is_empty()),
             lambda_function,
             site,
         })

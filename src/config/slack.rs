@@ -64,7 +64,7 @@ pub(super) fn slack_settings(
             datadog_app: datadog_app(site),
         },
         retry: RetrySettings {
-            max_attempts: 5,
+            max_attempts: Some(5),
             request_timeout: Duration::from_secs(10),
             // Incoming webhooks take about one message a second.
             base_backoff: Duration::from_secs(1),

@@ -1,10 +1,10 @@
 //! The Datadog logs intake over HTTPS: `POST …/api/v2/logs` with the API key in the
-//! `DD-API-KEY` header, retries with backoff and jitter within the deadline, halving on 413.
+//! `DD-API-KEY` header, retries with backoff and jitter until the deadline (`retry`), halving on 413.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 
 use super::verdict::{Verdict, verdict};
 use super::{AttemptError, Delivery, Intake, IntakeError};
@@ -13,7 +13,7 @@ use crate::batch::Batch;
 use crate::compress;
 use crate::deadline::Deadline;
 use crate::error_chain as chain;
-use crate::retry::{RetrySettings, backoff, parse_retry_after};
+use crate::retry::{Attempt, GaveUp, RetrySettings, retry_after_of, transport_kind, with_retries};
 use crate::{NAME, VERSION};
 
 /// Where and how bodies are sent.
@@ -34,9 +34,6 @@ pub struct HttpSettings {
 /// Most entries of one body isolated as refused: a body that is refused for more is refused
 /// for something else than its entries (a proxy, a broken body), and fails as a whole.
 const ISOLATED_PER_BODY: u32 = 4;
-
-/// Shortest time worth starting a request in before the deadline.
-const MIN_REQUEST_TIME: Duration = Duration::from_millis(300);
 
 /// Sends bodies to the intake.
 pub struct HttpIntake {
@@ -71,88 +68,73 @@ impl HttpIntake {
     }
 
     async fn send_with_retries(&self, batch: &Batch, deadline: Deadline, retries: &mut u64) -> Result<(), Failure> {
-        let mut attempt: u32 = 0;
-        let mut key_reread = false;
-        loop {
-            attempt += 1;
-            let timeout =
-                deadline.remaining().map_or(self.retry.request_timeout, |left| left.min(self.retry.request_timeout));
-            if timeout < MIN_REQUEST_TIME {
-                return Err(Failure::Failed(IntakeError::Deadline {
-                    attempts: attempt - 1,
-                    last: AttemptError::NoTimeLeft,
-                }));
-            }
-            let key = self.key.current();
-            let mut request = self
-                .client
-                .post(&self.url)
-                .header("DD-API-KEY", &*key)
-                .header(CONTENT_TYPE, "application/json")
-                .header("DD-EVP-ORIGIN", NAME)
-                .header("DD-EVP-ORIGIN-VERSION", VERSION)
-                .timeout(timeout)
-                .body(batch.body.clone());
-            if let Some(encoding) = compress::content_encoding(batch.compression.codec) {
-                request = request.header(CONTENT_ENCODING, encoding);
-            }
-            let (last, retry_after) = match request.send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let location = crate::http_client::location_host(&response);
-                    let retry_after =
-                        response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-                    // The body is drained, never logged: an intake may echo what it received.
-                    let _ = response.bytes().await;
-                    match verdict(status) {
-                        Verdict::Accepted => return Ok(()),
-                        Verdict::Split => return Err(Failure::Split),
-                        Verdict::ProxyAuthentication => {
-                            return Err(Failure::Failed(IntakeError::ProxyAuthentication { status }));
-                        }
-                        Verdict::Redirected => {
-                            return Err(Failure::Failed(IntakeError::Redirected { status, location }));
-                        }
-                        Verdict::Rejected if status == 400 => return Err(Failure::Refused(status)),
-                        Verdict::Rejected => {
-                            return Err(Failure::Failed(IntakeError::Rejected { status, entries: batch.entries() }));
-                        }
-                        Verdict::KeyRejected => {
-                            if !key_reread && self.key.refresh_after_rejection(&key).await {
-                                key_reread = true;
-                                attempt -= 1;
-                                continue;
-                            }
-                            return Err(Failure::Failed(IntakeError::ApiKeyRejected { status }));
-                        }
-                        Verdict::Retry => (AttemptError::Status(status), retry_after),
-                    }
+        let key_reread = AtomicBool::new(false);
+        let key_reread = &key_reread;
+        let sent = with_retries(&self.retry, deadline, "intake", |timeout| async move {
+            loop {
+                let key = self.key.current();
+                let mut request = self
+                    .client
+                    .post(&self.url)
+                    .header("DD-API-KEY", &*key)
+                    .header(CONTENT_TYPE, "application/json")
+                    .header("DD-EVP-ORIGIN", NAME)
+                    .header("DD-EVP-ORIGIN-VERSION", VERSION)
+                    .timeout(timeout)
+                    .body(batch.body.clone());
+                if let Some(encoding) = compress::content_encoding(batch.compression.codec) {
+                    request = request.header(CONTENT_ENCODING, encoding);
                 }
-                Err(err) => (transport(err), None),
-            };
-            if attempt >= self.retry.max_attempts {
-                return Err(Failure::Failed(IntakeError::Unavailable { attempts: attempt, last }));
+                let response = match request.send().await {
+                    Ok(response) => response,
+                    Err(err) => return Attempt::Retry { last: transport(err), retry_after: None },
+                };
+                let status = response.status().as_u16();
+                let location = crate::http_client::location_host(&response);
+                let retry_after = retry_after_of(&response);
+                // The body is drained, never logged: an intake may echo what it received.
+                let _ = response.bytes().await;
+                return Attempt::Done(match verdict(status) {
+                    Verdict::Accepted => Ok(()),
+                    Verdict::Split => Err(Failure::Split),
+                    Verdict::ProxyAuthentication => Err(Failure::Failed(IntakeError::ProxyAuthentication { status })),
+                    Verdict::Redirected => Err(Failure::Failed(IntakeError::Redirected { status, location })),
+                    Verdict::Rejected if status == 400 => Err(Failure::Refused(status)),
+                    Verdict::Rejected => {
+                        Err(Failure::Failed(IntakeError::Rejected { status, entries: batch.entries() }))
+                    }
+                    Verdict::KeyRejected => {
+                        // A rotated key is read again once, and the request sent again at once.
+                        if !key_reread.load(Ordering::Relaxed) && self.key.refresh_after_rejection(&key).await {
+                            key_reread.store(true, Ordering::Relaxed);
+                            continue;
+                        }
+                        Err(Failure::Failed(IntakeError::ApiKeyRejected { status }))
+                    }
+                    Verdict::Retry => return Attempt::Retry { last: AttemptError::Status(status), retry_after },
+                });
             }
-            let wait = backoff(&self.retry, attempt - 1, retry_after);
-            if deadline.remaining().is_some_and(|left| wait + MIN_REQUEST_TIME >= left) {
-                return Err(Failure::Failed(IntakeError::Deadline { attempts: attempt, last }));
+        })
+        .await;
+        match sent {
+            Ok((done, attempts)) => {
+                *retries += u64::from(attempts - 1);
+                done
             }
-            tracing::warn!(attempt, last = %chain(&last), wait_ms = wait.as_millis() as u64, "intake request failed; retrying");
-            tokio::time::sleep(wait).await;
-            *retries += 1;
+            Err(GaveUp::Exhausted { attempts, last }) => {
+                *retries += u64::from(attempts - 1);
+                Err(Failure::Failed(IntakeError::Unavailable { attempts, last }))
+            }
+            Err(GaveUp::Deadline { attempts, last }) => {
+                *retries += u64::from(attempts.saturating_sub(1));
+                Err(Failure::Failed(IntakeError::Deadline { attempts, last: last.unwrap_or(AttemptError::NoTimeLeft) }))
+            }
         }
     }
 }
 
 pub(super) fn transport(source: reqwest::Error) -> AttemptError {
-    let kind = if source.is_timeout() {
-        "timeout"
-    } else if source.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    AttemptError::Transport { kind, source }
+    AttemptError::Transport { kind: transport_kind(&source), source }
 }
 
 impl Intake for HttpIntake {

@@ -27,7 +27,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         for task in &job.tasks {
             let result = match (&ctx, &task.object) {
                 (Ok(ctx), Ok(object)) => {
-                    let report = self.forward_object_in(object, deadline, ctx.clone()).await;
+                    let report = self.forward_object_in(object, deadline, ctx.clone(), None).await;
                     stats.merge(&report.stats);
                     let result = task_result(&report);
                     tracing::info!(job_id = %job.job_id, task_id = %task.task_id, result = result.0.as_str(), "task done");

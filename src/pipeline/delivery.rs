@@ -17,6 +17,7 @@ use crate::batch::{Batch, BodyPool};
 use crate::compress::Compression;
 use crate::deadline::Deadline;
 use crate::intake::{Delivery, Intake, IntakeError};
+use crate::record_set::RecordSet;
 use crate::sink::{BatchOut, EntrySink};
 use crate::stats::{DropReason, Stats};
 
@@ -63,6 +64,9 @@ impl Failure {
 pub(crate) struct Delivered {
     pub(crate) stats: Stats,
     pub(crate) failure: Option<Failure>,
+    /// The records (by index in their object) of the bodies delivered in full (accepted, or
+    /// refused on their own): what a continuation need not send again.
+    pub(crate) done: RecordSet,
 }
 
 /// Hands sealed bodies from a blocking reader to the delivery loop.
@@ -160,6 +164,7 @@ impl<I: Intake> Deliverer<I> {
                 next = rx.recv(), if compressor.is_some() || stopped => {
                     let Some(batch) = next else { break };
                     let entries = batch.entries() as u64;
+                    let records = batch.records().to_vec();
                     let (false, Some(compressor), Ok(permit)) =
                         (stopped, compressor.take(), self.requests.clone().acquire_owned().await)
                     else {
@@ -174,7 +179,7 @@ impl<I: Intake> Deliverer<I> {
                         let outcome = match compressed {
                             Ok(batch) => {
                                 let bytes = batch.body.len() as u64;
-                                Ok((bytes, intake.deliver(batch, deadline).await))
+                                Ok((bytes, intake.deliver(batch, deadline).await, records))
                             }
                             Err(err) => Err(err),
                         };
@@ -192,7 +197,7 @@ impl<I: Intake> Deliverer<I> {
     }
 }
 
-type TaskResult = Result<(tokio::task::Id, std::io::Result<(u64, Delivery)>), tokio::task::JoinError>;
+type TaskResult = Result<(tokio::task::Id, std::io::Result<(u64, Delivery, Vec<u64>)>), tokio::task::JoinError>;
 
 /// Counts one finished delivery; returns true when delivery should stop.
 fn record(
@@ -203,8 +208,14 @@ fn record(
 ) -> bool {
     let stats = &mut delivered.stats;
     let failure = match done {
-        Ok((id, Ok((bytes, delivery)))) => {
+        Ok((id, Ok((bytes, delivery, records)))) => {
             in_flight.remove(&id);
+            // A body partly failed (after a split) is resent whole by a continuation: its
+            // accepted part may arrive twice, never none of it.
+            if delivery.failed == 0 {
+                delivered.done.extend_sorted(&records);
+            }
+            let stats = &mut delivered.stats;
             stats.entries_sent += delivery.accepted;
             stats.entries_failed += delivery.failed;
             stats.retries += delivery.retries;

@@ -228,6 +228,12 @@ pub enum ForwardError {
 
 impl ForwardError {
     /// The class of this failure.
+    /// Whether the object can be resumed later where it stopped (the intake or the deadline
+    /// stopped it, not the object itself).
+    pub(crate) fn is_resumable(&self) -> bool {
+        matches!(self, Self::Intake { .. } | Self::Deadline { .. })
+    }
+
     pub fn error_type(&self) -> ErrorType {
         match self {
             Self::Dispatch(DispatchError::NotAFinding { .. }) => ErrorType::NotAFinding,

@@ -8,6 +8,7 @@ mod delivery;
 mod errors;
 mod logs;
 mod objects;
+mod redriven;
 mod report;
 mod sqs;
 
@@ -25,6 +26,7 @@ use crate::compress::Compression;
 use crate::deadline::Deadline;
 use crate::dispatch::{Invocation, dispatch};
 use crate::entry::{EntryContext, EntrySettings};
+use crate::failure_queue::FailureQueue;
 use crate::format::log_routes::LogRoutes;
 use crate::intake::Intake;
 use crate::sink::EntrySink;
@@ -55,6 +57,7 @@ struct Inner<I, S> {
     deliverer: Deliverer<I>,
     store: S,
     alerts: Option<Alerts>,
+    failure_queue: std::sync::OnceLock<FailureQueue>,
 }
 
 /// The forwarder: shared clients and settings, built once. Cheap to clone.
@@ -79,11 +82,27 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
 
     fn build(settings: ForwarderSettings, intake: I, store: S, alerts: Option<Alerts>) -> Self {
         let deliverer = Deliverer::new(intake, settings.compression, settings.max_concurrency);
-        Self(Arc::new(Inner { settings, deliverer, store, alerts }))
+        Self(Arc::new(Inner { settings, deliverer, store, alerts, failure_queue: std::sync::OnceLock::new() }))
+    }
+
+    /// Puts the continuations of partly delivered objects on `queue` (`FAILURE_QUEUE_URL`);
+    /// without one, such an object fails as a whole. Set once.
+    pub fn set_failure_queue(&self, queue: FailureQueue) {
+        let _ = self.0.failure_queue.set(queue);
+    }
+
+    pub(crate) fn failure_queue(&self) -> Option<&FailureQueue> {
+        self.0.failure_queue.get()
     }
 
     /// Handles one invocation payload.
     pub async fn handle(&self, event: &[u8], deadline: Deadline) -> Outcome {
+        self.handle_as(event, deadline, false).await
+    }
+
+    /// Handles one payload; `redriven` when it came back from the failure queue (an object
+    /// that no longer exists is then skipped rather than failed).
+    async fn handle_as(&self, event: &[u8], deadline: Deadline, redriven: bool) -> Outcome {
         match dispatch(event) {
             Err(err) => Outcome {
                 stats: Stats::default(),
@@ -101,6 +120,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
                 let mut stats = Stats { notifications_ignored: notification.ignored, ..Stats::default() };
                 let mut errors = Vec::new();
                 for (_, report) in self.forward_objects(objects, deadline).await {
+                    let report = if redriven { report.missing_is_skipped() } else { report };
                     stats.merge(&report.stats);
                     errors.extend(report.error);
                 }
@@ -110,6 +130,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             Ok(Invocation::BatchTasks(job)) => self.forward_batch_tasks(job, deadline).await,
             Ok(Invocation::Logs(json)) => self.forward_logs(json, deadline).await,
             Ok(Invocation::Kinesis(records)) => self.forward_kinesis(records, deadline).await,
+            Ok(Invocation::Redriven(event)) => self.forward_redriven(event, deadline).await,
         }
     }
 
@@ -153,7 +174,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
                 error = error.or(Some(ForwardError::Alert(failure)));
             }
         }
-        ObjectReport { stats, error }
+        ObjectReport { stats, error, ..ObjectReport::default() }
     }
 
     fn entry_context(&self) -> EntryContext {

@@ -9,12 +9,14 @@ use super::Forwarder;
 use super::errors::{ForwardError, ObjectName};
 use super::report::ObjectReport;
 use crate::arrival::ObjectRef;
+use crate::arrival::redriven::Continuation;
 use crate::deadline::Deadline;
 use crate::entry::{EntryContext, ObjectOrigin};
 use crate::format::ObjectKind;
 use crate::format::decode::ReadError;
 use crate::format::object_reader::{ObjectRead, read_object};
 use crate::intake::Intake;
+use crate::record_set::RecordSet;
 use crate::sink::SinkError;
 use crate::store::{ObjectBody, ObjectError, ObjectErrorKind, ObjectStore};
 
@@ -64,16 +66,19 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
 
     /// Reads one S3 object and delivers its records.
     pub async fn forward_object(&self, object: &ObjectRef, deadline: Deadline) -> ObjectReport {
-        self.forward_object_in(object, deadline, self.entry_context()).await
+        self.forward_object_in(object, deadline, self.entry_context(), None).await
     }
 
     /// Reads one S3 object and delivers its records, built in `ctx` (a Batch Operations job
-    /// may add tags).
+    /// may add tags), skipping those `resume` says were delivered. When it fails after some
+    /// records were delivered this time, the rest goes on the failure queue as a continuation
+    /// and the object counts as handled, so that a retry of the whole event sends nothing twice.
     pub(super) async fn forward_object_in(
         &self,
         object: &ObjectRef,
         deadline: Deadline,
         ctx: EntryContext,
+        resume: Option<&Continuation>,
     ) -> ObjectReport {
         let (kind, ctx) = self.classify(&object.key, ctx);
         let name = ObjectName::S3 { bucket: object.bucket.clone(), key: object.key.clone() };
@@ -90,13 +95,53 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             key = fallback.clone();
             opened = self.store().open(&object.bucket, &key, version, deadline).await;
         }
-        match opened {
-            Ok(body) => {
-                let name = ObjectName::S3 { bucket: object.bucket.clone(), key };
-                self.read_and_deliver(body, kind, name, deadline, ctx).await
+        let body = match opened {
+            Ok(body) => body,
+            Err(err) => return ObjectReport::failed(err.into()),
+        };
+        let etag = body.etag.clone();
+        let skip = match resume {
+            Some(c) if c.version_id.is_none() && c.etag.is_some() && c.etag != etag => {
+                tracing::warn!(bucket = %object.bucket, key = %key, "the object changed since it was partly delivered; reading it from the start");
+                RecordSet::default()
             }
-            Err(err) => ObjectReport::failed(err.into()),
+            Some(c) => c.delivered.clone(),
+            None => RecordSet::default(),
+        };
+        let name = ObjectName::S3 { bucket: object.bucket.clone(), key: key.clone() };
+        let mut report = self.read_and_deliver(body, kind, name, deadline, ctx, skip.clone()).await;
+        let resumable = report.error.as_ref().is_some_and(ForwardError::is_resumable);
+        if let (true, false, Some(queue)) = (resumable, report.delivered.is_empty(), self.failure_queue()) {
+            let mut delivered = skip;
+            delivered.union(&report.delivered);
+            let reason = report.error.as_ref().map_or("", |e| e.error_type().as_str()).to_owned();
+            let continuation = Continuation {
+                version: 1,
+                bucket: object.bucket.clone(),
+                key,
+                version_id: object.version_id.clone(),
+                etag,
+                delivered,
+                reason,
+                failed_at: resume.map_or_else(crate::timestamp::now_rfc3339, |c| c.failed_at.clone()),
+            };
+            match queue.put(continuation.to_message()).await {
+                Ok(()) => {
+                    tracing::warn!(
+                        bucket = %continuation.bucket, key = %continuation.key, delivered = continuation.delivered.len(),
+                        reason = %continuation.reason,
+                        "object partly delivered: the rest is on the failure queue as a continuation, to resume where it stopped"
+                    );
+                    report.error = None;
+                    report.stats.objects_failed -= 1;
+                    report.stats.continuations_queued += 1;
+                }
+                Err(err) => {
+                    tracing::error!(error = %crate::error_chain(&err), "cannot put the continuation on the failure queue; the event fails as a whole");
+                }
+            }
         }
+        report
     }
 
     /// Reads a local file (replay) as if a notification had named it.
@@ -110,7 +155,8 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             Ok(file) => {
                 let size = file.metadata().ok().map(|m| m.len());
                 let body = ObjectBody::plain(Box::new(file), size);
-                self.read_and_deliver(body, kind, ObjectName::Local(name), Deadline::none(), ctx).await
+                self.read_and_deliver(body, kind, ObjectName::Local(name), Deadline::none(), ctx, RecordSet::default())
+                    .await
             }
             Err(source) => ObjectReport::failed(ForwardError::LocalFile { path: name, source }),
         }
@@ -137,7 +183,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         name: ObjectName,
         deadline: Deadline,
     ) -> ObjectReport {
-        self.read_and_deliver(body, kind, name, deadline, self.entry_context()).await
+        self.read_and_deliver(body, kind, name, deadline, self.entry_context(), RecordSet::default()).await
     }
 
     async fn read_and_deliver(
@@ -147,9 +193,11 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         name: ObjectName,
         deadline: Deadline,
         ctx: EntryContext,
+        skip: RecordSet,
     ) -> ObjectReport {
         let max_bytes = self.0.settings.max_object_bytes;
         let (mut sink, rx) = self.0.deliverer.sink(deadline);
+        sink.skip_delivered(skip);
         let named = name.clone();
         let resumes = body.resumes.clone();
         let reading = tokio::task::spawn_blocking(move || {
@@ -167,7 +215,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             Ok(done) => done,
             Err(source) => {
                 let error = ForwardError::TaskFailed { what: "object reader", source };
-                return ObjectReport { stats: delivered.stats, error: Some(error) };
+                return ObjectReport { stats: delivered.stats, error: Some(error), delivered: delivered.done };
             }
         };
         stats.merge(&delivered.stats);
@@ -198,7 +246,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             (None, Ok(ObjectRead::Skipped(kind))) => {
                 tracing::info!(object = %name, kind = kind.source().name, "skipped: {}", kind.skipped().unwrap_or(""));
                 stats.objects_skipped += 1;
-                return ObjectReport { stats, error: None };
+                return ObjectReport { stats, ..ObjectReport::default() };
             }
             (None, Ok(ObjectRead::Records)) => None,
         };
@@ -207,7 +255,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         } else {
             stats.objects += 1;
         }
-        ObjectReport { stats, error }
+        ObjectReport { stats, error, delivered: delivered.done }
     }
 }
 

@@ -1,7 +1,8 @@
 //! What an invocation and each of its objects come to: counters and the first failure.
 
-use super::errors::{ForwardError, ObjectName};
+use super::errors::{ErrorType, ForwardError, ObjectName};
 use crate::format::ObjectKind;
+use crate::record_set::RecordSet;
 use crate::stats::Stats;
 
 /// The result of one invocation.
@@ -32,6 +33,8 @@ pub struct ObjectReport {
     pub stats: Stats,
     /// Set when the object was not fully delivered.
     pub error: Option<ForwardError>,
+    /// The records (by index) delivered this time, for a continuation.
+    pub(crate) delivered: RecordSet,
 }
 
 impl ObjectReport {
@@ -41,11 +44,22 @@ impl ObjectReport {
         // An object of no known kind is skipped only after its first bytes are looked at.
         let why = kind.skipped().filter(|_| kind != ObjectKind::Unknown)?;
         tracing::info!(object = %name, kind = kind.source().name, "skipped: {why}");
-        Some(Self { stats: Stats { objects_skipped: 1, ..Stats::default() }, error: None })
+        Some(Self { stats: Stats { objects_skipped: 1, ..Stats::default() }, ..Self::default() })
     }
 
     pub(super) fn failed(error: ForwardError) -> Self {
         tracing::error!(error = %error.describe(), "cannot read object");
-        Self { stats: Stats { objects_failed: 1, ..Stats::default() }, error: Some(error) }
+        Self { stats: Stats { objects_failed: 1, ..Stats::default() }, error: Some(error), ..Self::default() }
+    }
+
+    /// For an event back from the failure queue: an object that no longer exists is counted
+    /// as missing and skipped, so that its message is not retried forever.
+    pub(super) fn missing_is_skipped(mut self) -> Self {
+        if self.error.as_ref().is_some_and(|e| e.error_type() == ErrorType::ObjectNotFound) {
+            self.error = None;
+            self.stats.objects_failed -= 1;
+            self.stats.objects_missing += 1;
+        }
+        self
     }
 }

@@ -7,7 +7,7 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use super::errors::{self, ForwardError};
 use super::{Forwarder, ObjectSource, Outcome};
 use crate::deadline::Deadline;
-use crate::dispatch::{DispatchError, SqsMessage};
+use crate::dispatch::{DispatchError, SqsBody, SqsMessage};
 use crate::intake::Intake;
 use crate::stats::Stats;
 use crate::store::ObjectStore;
@@ -15,23 +15,36 @@ use crate::store::ObjectStore;
 impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     pub(super) async fn forward_sqs(&self, messages: Vec<SqsMessage>, deadline: Deadline) -> Outcome {
         let mut stats = Stats::default();
+        let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
         let mut failed = vec![false; messages.len()];
         let mut errors = Vec::new();
         let mut objects = Vec::new();
-        for (i, message) in messages.iter().enumerate() {
-            match &message.notification {
-                Ok(n) => {
+        let mut events = 0;
+        for (i, message) in messages.into_iter().enumerate() {
+            match message.body {
+                SqsBody::Notification(Ok(n)) => {
                     stats.notifications_ignored += n.ignored;
-                    objects.extend(n.objects.iter().cloned().map(|o| (i, ObjectSource::S3(o))));
+                    objects.extend(n.objects.into_iter().map(|o| (i, ObjectSource::S3(o))));
                 }
-                Err(err) => {
+                SqsBody::Notification(Err(err)) => {
                     tracing::error!(message_id = %message.message_id, error = %err, "unreadable SQS message; reported as a batch item failure");
                     failed[i] = true;
-                    errors.push(ForwardError::Dispatch(DispatchError::Notification(err.clone())));
+                    errors.push(ForwardError::Dispatch(DispatchError::Notification(err)));
+                }
+                // An event back from the failure queue is handled on its own, as what it holds.
+                SqsBody::Redriven(event) => {
+                    events += 1;
+                    let outcome = self.forward_redriven(event, deadline).await;
+                    stats.merge(&outcome.stats);
+                    if let Some(err) = outcome.error {
+                        tracing::error!(message_id = %message.message_id, error = %err.describe(), "an event from the failure queue failed again; reported as a batch item failure");
+                        failed[i] = true;
+                        errors.push(err);
+                    }
                 }
             }
         }
-        let total = objects.len() + errors.len();
+        let total = objects.len() + errors.len() + events;
         for (i, report) in self.forward_objects(objects, deadline).await {
             stats.merge(&report.stats);
             if let Some(err) = report.error {
@@ -43,7 +56,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         }
         Outcome {
             stats,
-            response: batch_response(&messages, &failed),
+            response: batch_response(&ids, &failed),
             error: errors::combine(errors, total),
             partial_batch: true,
         }
@@ -51,11 +64,11 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
 }
 
 /// `{"batchItemFailures":[{"itemIdentifier":…},…]}` for the failed messages.
-fn batch_response(messages: &[SqsMessage], failed: &[bool]) -> serde_json::Value {
+fn batch_response(ids: &[String], failed: &[bool]) -> serde_json::Value {
     let mut response = SqsBatchResponse::default();
-    for (message, _) in messages.iter().zip(failed).filter(|(_, failed)| **failed) {
+    for (id, _) in ids.iter().zip(failed).filter(|(_, failed)| **failed) {
         let mut failure = BatchItemFailure::default();
-        failure.item_identifier = message.message_id.clone();
+        failure.item_identifier = id.clone();
         response.batch_item_failures.push(failure);
     }
     serde_json::to_value(&response).unwrap_or_default()
@@ -64,14 +77,10 @@ fn batch_response(messages: &[SqsMessage], failed: &[bool]) -> serde_json::Value
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arrival::s3_notification::NotificationError;
 
     #[test]
     fn only_failed_messages_are_listed() {
-        let messages: Vec<SqsMessage> = ["m1", "m2", "m3"]
-            .iter()
-            .map(|id| SqsMessage { message_id: (*id).to_owned(), notification: Err(NotificationError("x".into())) })
-            .collect();
+        let messages: Vec<String> = ["m1", "m2", "m3"].iter().map(|id| (*id).to_owned()).collect();
         let response = batch_response(&messages, &[false, true, true]);
         assert_eq!(
             response,

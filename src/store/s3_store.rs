@@ -23,12 +23,14 @@ pub struct ObjectBody {
     pub size: Option<u64>,
     /// How many times reading it resumed after a broken connection, for an S3 object.
     pub resumes: Option<Arc<AtomicU32>>,
+    /// The ETag read, for an S3 object.
+    pub etag: Option<String>,
 }
 
 impl ObjectBody {
     /// A body read as it is (a local file, bytes in memory).
     pub fn plain(reader: Box<dyn Read + Send>, size: Option<u64>) -> Self {
-        Self { reader, size, resumes: None }
+        Self { reader, size, resumes: None, etag: None }
     }
 }
 
@@ -195,6 +197,7 @@ impl ObjectStore for S3Store {
             .await
             .map_err(|err| ObjectError::from_sdk(bucket, key, err))?;
         let size = response.content_length().and_then(|n| u64::try_from(n).ok());
+        let etag = response.e_tag().map(str::to_owned);
         let pin = match (response.version_id(), response.e_tag()) {
             (Some(version), _) if version != "null" => Pin::Version(version.to_owned()),
             (_, Some(etag)) => Pin::ETag(etag.to_owned()),
@@ -205,7 +208,7 @@ impl ObjectStore for S3Store {
         let resumes = Arc::new(AtomicU32::new(0));
         let reader =
             ResumingBody::new(client.clone(), handle, bucket, key, pin, size, first, resumes.clone(), deadline);
-        Ok(ObjectBody { reader: Box::new(reader), size, resumes: Some(resumes) })
+        Ok(ObjectBody { reader: Box::new(reader), size, resumes: Some(resumes), etag })
     }
 
     async fn list(&self, bucket: &str, prefix: &str, token: Option<String>) -> Result<ListPage, ObjectError> {

@@ -81,6 +81,12 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
             None
         }
     };
+    if let Some(url) = &config.failure_queue_url {
+        match super::queue::failure_queue_status(sdk, url).await {
+            Ok(status) => report.pass("failure queue", status),
+            Err((problem, fix)) => report.fail("failure queue", problem, fix),
+        }
+    }
     if let Some(function) = &function {
         check_finding_rules(&mut report, sdk, function).await;
     }

@@ -13,6 +13,7 @@ pub mod log_groups;
 pub mod merge;
 pub mod notification;
 mod objects;
+mod queue;
 mod routes;
 
 pub use attach::{AttachRequest, Via, attach};

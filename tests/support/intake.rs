@@ -157,6 +157,21 @@ impl TestIntake {
         self.state.lock().unwrap().steps.extend(steps);
     }
 
+    /// Drops the scripted steps not used yet: the intake behaves normally again.
+    pub fn clear_script(&self) {
+        self.state.lock().unwrap().steps.clear();
+    }
+
+    /// Drops the scripted steps not used yet after `delay` (an outage that ends).
+    #[allow(dead_code)]
+    pub fn clear_script_after(&self, delay: Duration) -> tokio::task::JoinHandle<()> {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            state.lock().unwrap().steps.clear();
+        })
+    }
+
     /// Scripted steps not used yet.
     pub fn pending_steps(&self) -> usize {
         self.state.lock().unwrap().steps.len()
