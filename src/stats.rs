@@ -293,6 +293,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), counters.len());
-        assert_eq!(counters.len(), 38);
+        assert_eq!(counters.len(), 39);
     }
 }
