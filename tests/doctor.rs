@@ -150,7 +150,7 @@ async fn a_bucket_without_notification_and_a_bad_setting() {
 async fn objects_the_function_cannot_read_name_the_permission() {
     let b = "slf-wiring-doctor-denied";
     let trail = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/25/123456789012_CloudTrail_us-east-1_20261125T0005Z_fault-denied.json.gz";
-    let export = "AWSLogs/123456789012/GuardDuty/us-east-1/2026/11/25/fault-kms.jsonl.gz";
+    let export = "AWSLogs/123456789012/GuardDuty/us-east-1/2026/11/25/fault-kms-disabled.jsonl.gz";
     bucket(b, true, trail, export).await;
     let proxy = S3Proxy::start(moto::endpoint()).await;
     let intake = TestIntake::start(KEY).await;

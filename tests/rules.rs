@@ -126,6 +126,8 @@ async fn the_users_groups_with_both_built_ins_on_and_our_attributes_untouched() 
             ("DD_SCRUBBING_RULE", r"(AKIA)[0-9A-Z]{12}([0-9A-Z]{4})|i-[0-9a-f]{17}|trail-10"),
             ("DD_SCRUBBING_RULE_REPLACEMENT", "$1…$2"),
             ("DD_TAGS", "owner:sec@example.com,team:trail-10"),
+            // The Forwarder-compatible provenance, so the S3 bucket and key are in every log.
+            ("DD_PROVENANCE", "s3"),
         ],
     );
     let record = r#"{"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","sourceIPAddress":"203.0.113.9",
