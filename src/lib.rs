@@ -85,9 +85,10 @@ pub mod internals {
     pub use crate::format::cloudtrail::read_records;
     pub use crate::format::decode::{Encoding, decoded, sniff};
     pub use crate::format::object_reader::ObjectScope;
-    pub use crate::format::object_reader::{ObjectRead, read_object};
+    pub use crate::format::object_reader::{ObjectRead, read_object, read_ranged_object};
     pub use crate::json::{write_compact, write_str};
     pub use crate::json_validate::validate;
     pub use crate::sink::{BatchOut, EntrySink};
+    pub use crate::store::RangeRead;
     pub use crate::timestamp::Clock;
 }

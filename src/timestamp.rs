@@ -51,6 +51,17 @@ impl Clock {
             _ => LogDate::Clamped { now: &self.now_text, original },
         }
     }
+
+    /// Whether a date given in seconds since the epoch (a flow record's `start`) is inside
+    /// the intake's window.
+    pub fn epoch_in_window(&self, seconds: i64) -> bool {
+        (self.earliest.unix_timestamp()..=self.latest.unix_timestamp()).contains(&seconds)
+    }
+
+    /// The processing time, RFC 3339.
+    pub fn now_text(&self) -> &str {
+        &self.now_text
+    }
 }
 
 #[cfg(test)]
@@ -71,5 +82,9 @@ mod tests {
             );
         }
         assert_eq!(clock.log_date(None), LogDate::Missing("2026-11-24T12:00:00Z"));
+        let noon = datetime!(2026-11-24 12:00 UTC).unix_timestamp();
+        assert!(clock.epoch_in_window(noon - 17 * 3600));
+        assert!(!clock.epoch_in_window(noon - 19 * 3600));
+        assert!(!clock.epoch_in_window(noon + 3 * 3600));
     }
 }

@@ -7,6 +7,7 @@
 pub(crate) mod cloudtrail;
 mod fields;
 pub(crate) mod finding;
+pub(crate) mod flow;
 pub(crate) mod plain;
 pub(crate) mod provenance;
 pub(crate) mod rules;

@@ -4,8 +4,8 @@
 use std::io::{self, BufRead};
 
 use super::decode::ReadError;
-use super::object_reader::ObjectScope;
 use super::scan::{Scanner, malformed};
+use super::scope::ObjectScope;
 use crate::entry::EntryContext;
 use crate::entry::cloudtrail::{RecordSummary, RecordWriter};
 use crate::json_validate;

@@ -5,7 +5,7 @@
 use std::io::BufRead;
 
 use super::decode::ReadError;
-use super::object_reader::ObjectScope;
+use super::scope::ObjectScope;
 use crate::entry::finding::{EnvelopeFallback, FindingBody, FindingSummary, write_finding};
 use crate::entry::plain;
 use crate::limits::MAX_RECORD_BYTES;
@@ -83,7 +83,7 @@ fn forward_finding<O: BatchOut>(
     })
 }
 
-fn trim(line: &[u8]) -> &[u8] {
+pub(crate) fn trim(line: &[u8]) -> &[u8] {
     let start = line.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(line.len());
     let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |i| i + 1);
     &line[start..end]
@@ -92,7 +92,11 @@ fn trim(line: &[u8]) -> &[u8] {
 /// Reads one line (without its `\n`) into `line`. Returns (fits, more): `fits` is false
 /// when the line was longer than `max` (then consumed but not kept); `more` is false at
 /// the end of the stream.
-fn read_capped_line<R: BufRead>(reader: &mut R, line: &mut Vec<u8>, max: usize) -> std::io::Result<(bool, bool)> {
+pub(crate) fn read_capped_line<R: BufRead>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(bool, bool)> {
     line.clear();
     let mut fits = true;
     loop {

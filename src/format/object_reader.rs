@@ -3,14 +3,19 @@
 //! names. Runs on a blocking thread.
 
 use std::io::{BufRead, Read};
+use std::sync::Arc;
 
 use super::cloudtrail;
 use super::decode::{ReadError, decoded};
+use super::flow_parquet;
 use super::lines::{self, LineFormat};
 use super::object_kind::ObjectKind;
+pub use super::scope::ObjectScope;
 use super::sources::Reader;
+use super::vpcflow;
 use crate::entry::{EntryContext, ObjectAttrs, ObjectOrigin};
 use crate::sink::{BatchOut, EntrySink};
+use crate::store::RangeRead;
 
 /// What an object held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,17 +26,6 @@ pub enum ObjectRead {
     Empty,
     /// A kind that is skipped, recognised by its first bytes: nothing read or sent.
     Skipped(ObjectKind),
-}
-
-/// What a record reader knows of the object it reads.
-#[derive(Debug)]
-pub struct ObjectScope<'a> {
-    /// Settings and clock.
-    pub ctx: &'a EntryContext,
-    /// The object (for our own logs and provenance).
-    pub origin: ObjectOrigin<'a>,
-    /// What every log of the object shares: source, service, tags, provenance.
-    pub attrs: ObjectAttrs,
 }
 
 /// UTF-8's byte-order mark, which some writers put first; it is not part of the content.
@@ -70,7 +64,29 @@ pub fn read_object<O: BatchOut>(
         Reader::CloudTrail => cloudtrail::read_records(reader, &scope, sink)?,
         Reader::Findings => lines::read_lines(reader, LineFormat::Findings, &scope, sink)?,
         Reader::Lines => lines::read_lines(reader, LineFormat::Plain, &scope, sink)?,
+        Reader::FlowLines => vpcflow::read_flow_lines(reader, &scope, sink)?,
+        Reader::FlowParquet => {
+            return Err(ReadError::Format("a Parquet object is read by byte ranges, not as a stream".into()));
+        }
     }
+    Ok(ObjectRead::Records)
+}
+
+/// Reads a whole object of a `kind` read by byte ranges (Parquet) into `sink`.
+pub fn read_ranged_object<O: BatchOut>(
+    source: Arc<dyn RangeRead>,
+    kind: ObjectKind,
+    ctx: &EntryContext,
+    origin: ObjectOrigin<'_>,
+    sink: &mut EntrySink<O>,
+) -> Result<ObjectRead, ReadError> {
+    if source.size() == 0 {
+        return Ok(ObjectRead::Empty);
+    }
+    let source_row = kind.source();
+    let attrs = ObjectAttrs::new(ctx, source_row.ddsource, source_row.service, Some(origin));
+    let scope = ObjectScope { ctx, origin, attrs };
+    flow_parquet::read_flow_parquet(source, &scope, sink)?;
     Ok(ObjectRead::Records)
 }
 

@@ -83,6 +83,12 @@ pub enum Reader {
     Findings,
     /// Text, one log per line sent raw as `message` (`format::lines`).
     Lines,
+    /// VPC flow log Parquet, read by byte ranges: the same logs as its text form
+    /// (`format::flow_parquet`).
+    FlowParquet,
+    /// VPC flow log text: the header skipped, default-format lines raw, custom-format lines
+    /// as named attributes (`format::vpcflow`).
+    FlowLines,
 }
 
 /// Where a record's date is, so that dates older than the intake keeps are clamped.
@@ -102,6 +108,8 @@ pub enum RecordDate {
 pub enum DateFormat {
     /// RFC 3339 (`2026-11-24T12:00:00Z`).
     Rfc3339,
+    /// Seconds since the epoch (a flow record's `start`).
+    EpochSeconds,
 }
 
 /// Where a kind files its objects by date, for `plan` and `replay`.
@@ -157,8 +165,34 @@ pub const SOURCES: &[Source] = &[
         backfill: AWS_LOGS,
         skip: None,
     },
-    // VPC Flow Logs rows go here.
-
+    Source {
+        kind: ObjectKind::VpcFlowParquet,
+        name: "vpcflow-parquet",
+        keys: &[KeyPattern::FileName(is_flow_parquet)],
+        head: None,
+        reader: Reader::FlowParquet,
+        ddsource: "vpc",
+        service: "vpc",
+        date: RecordDate::Member("start", DateFormat::EpochSeconds),
+        backfill: AWS_LOGS,
+        skip: None,
+    },
+    Source {
+        kind: ObjectKind::VpcFlow,
+        name: "vpcflow",
+        keys: &[
+            KeyPattern::FileToken("vpcflowlogs"),
+            KeyPattern::Folder("vpcflowlogs"),
+            KeyPattern::Folder("aws-service=vpcflowlogs"),
+        ],
+        head: Some(HeadPattern::StartsWith(b"version account-id interface-id ")),
+        reader: Reader::FlowLines,
+        ddsource: "vpc",
+        service: "vpc",
+        date: RecordDate::Member("start", DateFormat::EpochSeconds),
+        backfill: AWS_LOGS,
+        skip: None,
+    },
     // Access logs, DNS, firewalls.
 
     // Anything else: the last row, matched by no pattern.
@@ -175,6 +209,11 @@ pub const SOURCES: &[Source] = &[
         skip: None,
     },
 ];
+
+/// `<account>_vpcflowlogs_<region>_<flow log id>_<date>_<hash>.log.parquet`.
+fn is_flow_parquet(name: &str) -> bool {
+    name.ends_with(".parquet") && name.contains("_vpcflowlogs_")
+}
 
 /// The row of `kind`.
 pub fn source(kind: ObjectKind) -> &'static Source {

@@ -3,14 +3,16 @@
 //! for access problems.
 
 use std::future::Future;
-use std::io::Read;
+use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use bytes::Bytes;
 use tokio::sync::OnceCell;
 use tokio_util::io::SyncIoBridge;
 
+use super::ranged::RangeRead;
 use super::s3_resume::{Pin, ResumingBody};
 use crate::aws_sdk::SharedSdkConfig;
 use crate::deadline::Deadline;
@@ -89,6 +91,13 @@ pub trait ObjectStore: Send + Sync + 'static {
         version: Option<&str>,
         deadline: Deadline,
     ) -> impl Future<Output = Result<ObjectBody, ObjectError>> + Send;
+    /// Opens an object for reads by byte ranges (Parquet), its current version or `version`.
+    fn open_ranged(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+    ) -> impl Future<Output = Result<Arc<dyn RangeRead>, ObjectError>> + Send;
     /// Lists one page of keys under `prefix`.
     fn list(
         &self,
@@ -277,6 +286,32 @@ impl ObjectStore for S3Store {
         Ok(ObjectBody { reader: Box::new(reader), size, resumes: Some(resumes) })
     }
 
+    async fn open_ranged(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+    ) -> Result<Arc<dyn RangeRead>, ObjectError> {
+        let client = self.client().await;
+        let head = client
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .set_version_id(version.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|err| object_error(bucket, key, err, |e| e.is_not_found()))?;
+        let size = head.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+        let pin = match (head.version_id(), head.e_tag()) {
+            (Some(version), _) if version != "null" => Pin::Version(version.to_owned()),
+            (_, Some(etag)) => Pin::ETag(etag.to_owned()),
+            _ => Pin::None,
+        };
+        let handle = tokio::runtime::Handle::current();
+        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        Ok(Arc::new(S3Ranges { client: client.clone(), handle, bucket, key, pin, size }))
+    }
+
     async fn list(&self, bucket: &str, prefix: &str, token: Option<String>) -> Result<ListPage, ObjectError> {
         let listing = self.list_detailed(bucket, prefix, None, token).await?;
         let objects = listing.objects.into_iter().map(|o| (o.key, o.size)).collect();
@@ -293,5 +328,44 @@ impl ObjectStore for S3Store {
                 None => return Ok(folders),
             }
         }
+    }
+}
+
+/// An S3 object read by ranged GETs, each pinned to the version first seen.
+struct S3Ranges {
+    client: aws_sdk_s3::Client,
+    handle: tokio::runtime::Handle,
+    bucket: String,
+    key: String,
+    pin: Pin,
+    size: u64,
+}
+
+impl RangeRead for S3Ranges {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_range(&self, start: u64, len: usize) -> io::Result<Bytes> {
+        let end = (start + len as u64).min(self.size);
+        if end <= start {
+            return Ok(Bytes::new());
+        }
+        let request =
+            self.client.get_object().bucket(&self.bucket).key(&self.key).range(format!("bytes={start}-{}", end - 1));
+        let request = match &self.pin {
+            Pin::Version(version) => request.version_id(version),
+            Pin::ETag(etag) => request.if_match(etag),
+            Pin::None => request,
+        };
+        let error = |kind: ObjectErrorKind, source: Box<dyn std::error::Error + Send + Sync>| {
+            let err = ObjectError { bucket: self.bucket.clone(), key: self.key.clone(), kind, source };
+            io::Error::other(err)
+        };
+        self.handle.block_on(async {
+            let response = request.send().await.map_err(|err| error(ObjectErrorKind::Other, Box::new(err)))?;
+            let body = response.body.collect().await.map_err(|err| error(ObjectErrorKind::Other, Box::new(err)))?;
+            Ok(body.into_bytes())
+        })
     }
 }

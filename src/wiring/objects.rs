@@ -32,7 +32,7 @@ pub(super) async fn survey(store: &S3Store, bucket: &str) -> Result<Survey, Obje
             match ObjectKind::of_key(&object.key) {
                 ObjectKind::CloudTrailDigest => survey.digests += 1,
                 kind @ (ObjectKind::CloudTrail | ObjectKind::GuardDutyExport) => keep_newest(&mut seeds, kind, object),
-                ObjectKind::Lines => {}
+                ObjectKind::Lines | ObjectKind::VpcFlow | ObjectKind::VpcFlowParquet => {}
             }
         }
         token = page.next;
