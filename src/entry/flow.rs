@@ -11,7 +11,7 @@
 
 use std::io::Write;
 
-use super::{EntryContext, ObjectAttrs};
+use super::{EntryContext, ObjectAttrs, write_clamped};
 use crate::json;
 
 /// One field of a flow record.
@@ -107,9 +107,7 @@ fn write_name(out: &mut Vec<u8>, name: &str) {
 fn write_clamp(out: &mut Vec<u8>, ctx: &EntryContext, start: Option<i64>) -> bool {
     match start {
         Some(start) if !ctx.clock.epoch_in_window(start) => {
-            out.extend_from_slice(b",\"timestamp\":");
-            json::write_str(out, ctx.clock.now_text());
-            out.extend_from_slice(b",\"timestamp_clamped\":true");
+            write_clamped(out, ctx.clock.now_text());
             true
         }
         _ => false,

@@ -36,22 +36,9 @@ pub(crate) const DEFAULT_FIELDS: [&str; 14] = [
 /// Where `start` is in a default-format line.
 const DEFAULT_START: usize = 10;
 
-/// Every field VPC Flow Logs can write (versions 2 to 8), as a header names them.
-const KNOWN_FIELDS: &[&str] = &[
-    "version",
-    "account-id",
-    "interface-id",
-    "srcaddr",
-    "dstaddr",
-    "srcport",
-    "dstport",
-    "protocol",
-    "packets",
-    "bytes",
-    "start",
-    "end",
-    "action",
-    "log-status",
+/// The fields VPC Flow Logs can write besides the default ones (versions 3 to 8), as a header
+/// names them.
+const OTHER_FIELDS: &[&str] = &[
     "vpc-id",
     "subnet-id",
     "instance-id",
@@ -108,7 +95,7 @@ impl FlowFormat {
         words.peek()?;
         let shaped = |word: &str| word.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
         if !line.split_ascii_whitespace().all(shaped)
-            || !line.split_ascii_whitespace().any(|w| KNOWN_FIELDS.contains(&w))
+            || !line.split_ascii_whitespace().any(|w| DEFAULT_FIELDS.contains(&w) || OTHER_FIELDS.contains(&w))
         {
             return None;
         }

@@ -218,6 +218,15 @@ impl S3Store {
     }
 }
 
+/// What later reads of an object pin to: its version id (a versioned bucket), else its ETag.
+fn pin_of(version: Option<&str>, etag: Option<&str>) -> Pin {
+    match (version, etag) {
+        (Some(version), _) if version != "null" => Pin::Version(version.to_owned()),
+        (_, Some(etag)) => Pin::ETag(etag.to_owned()),
+        _ => Pin::None,
+    }
+}
+
 fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
     err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
     not_found: impl Fn(&E) -> bool,
@@ -273,11 +282,7 @@ impl ObjectStore for S3Store {
             .await
             .map_err(|err| object_error(bucket, key, err, |e| e.is_no_such_key()))?;
         let size = response.content_length().and_then(|n| u64::try_from(n).ok());
-        let pin = match (response.version_id(), response.e_tag()) {
-            (Some(version), _) if version != "null" => Pin::Version(version.to_owned()),
-            (_, Some(etag)) => Pin::ETag(etag.to_owned()),
-            _ => Pin::None,
-        };
+        let pin = pin_of(response.version_id(), response.e_tag());
         let handle = tokio::runtime::Handle::current();
         let first = Box::new(SyncIoBridge::new_with_handle(response.body.into_async_read(), handle.clone()));
         let resumes = Arc::new(AtomicU32::new(0));
@@ -302,11 +307,7 @@ impl ObjectStore for S3Store {
             .await
             .map_err(|err| object_error(bucket, key, err, |e| e.is_not_found()))?;
         let size = head.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
-        let pin = match (head.version_id(), head.e_tag()) {
-            (Some(version), _) if version != "null" => Pin::Version(version.to_owned()),
-            (_, Some(etag)) => Pin::ETag(etag.to_owned()),
-            _ => Pin::None,
-        };
+        let pin = pin_of(head.version_id(), head.e_tag());
         let handle = tokio::runtime::Handle::current();
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
         Ok(Arc::new(S3Ranges { client: client.clone(), handle, bucket, key, pin, size }))
