@@ -3,8 +3,8 @@
 
 use super::envelope::Envelope;
 use super::split::{SplitEvent, rewrite_asff};
-use crate::entry::{EntryContext, ObjectAttrs};
 use crate::entry::finding::{EnvelopeFallback, FindingBody, dropped_by, write_finding};
+use crate::entry::{EntryContext, ObjectAttrs};
 use crate::finding::{Family, Finding, FindingShape};
 use crate::json::{self, lenient_str};
 use crate::sink::{BatchOut, EntrySink, SinkError};
@@ -46,7 +46,12 @@ pub(crate) fn forward_findings<'a, O: BatchOut>(
         return Ok(Vec::new());
     }
     let [account, region, time] = event.fallback_texts();
-    let fallback = EnvelopeFallback { account: account.as_deref(), region: region.as_deref(), time: time.as_deref(), origin: None };
+    let fallback = EnvelopeFallback {
+        account: account.as_deref(),
+        region: region.as_deref(),
+        time: time.as_deref(),
+        origin: None,
+    };
     // A Security Hub event without a `detail.findings` list is kept whole, as one log.
     if event.family.is_list()
         && let Some(split) = SplitEvent::read(&compact)
