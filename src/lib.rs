@@ -94,10 +94,11 @@ pub mod internals {
     pub use crate::format::log_events::read_events;
     pub use crate::format::log_routes::LogRoutes;
     pub use crate::format::logs_payload::LogsPayload;
-    pub use crate::format::object_reader::{ObjectRead, read_object};
+    pub use crate::format::object_reader::{ObjectRead, read_object, read_ranged_object};
     pub use crate::format::scope::ObjectScope;
     pub use crate::json::{write_compact, write_str};
     pub use crate::json_validate::validate;
     pub use crate::sink::{BatchOut, EntrySink};
+    pub use crate::store::RangeRead;
     pub use crate::timestamp::Clock;
 }

@@ -40,7 +40,7 @@ mod tests {
         stats.drop_record(DropReason::Excluded);
         let doc = emf(&stats, "fwd", 1_795_953_628_001);
         let declared = doc["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap();
-        assert_eq!(declared.len(), 39);
+        assert_eq!(declared.len(), 40);
         for metric in declared {
             assert!(doc[metric["Name"].as_str().unwrap()].is_u64(), "{metric}");
         }

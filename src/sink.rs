@@ -130,6 +130,21 @@ impl<O: BatchOut> EntrySink<O> {
         })
     }
 
+    /// One record read that does not match its object's format (a flow-log line whose fields
+    /// do not match the header): sent as the plain `message` of a log, and counted.
+    pub(crate) fn commit_malformed(
+        &mut self,
+        rules: &Rules,
+        attrs: &ObjectAttrs,
+        text: &[u8],
+    ) -> Result<(), SinkError> {
+        self.stats.malformed_records += 1;
+        self.commit(rules, text, |out| {
+            plain::write_message(out, attrs, text);
+            false
+        })
+    }
+
     /// One record read and deliberately not sent.
     pub(crate) fn drop_record(&mut self, reason: DropReason) {
         self.stats.records_in += 1;

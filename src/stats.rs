@@ -194,6 +194,9 @@ counters! {
         objects_damaged => "ObjectsDamaged", "Count";
         /// Objects with no content at all (0 bytes, or an empty gzip member).
         objects_empty => "ObjectsEmpty", "Count";
+        /// Records that do not match their object's format (a flow-log line whose fields do
+        /// not match the header): sent as a plain `message`.
+        malformed_records => "MalformedRecords", "Count";
         /// S3 reads resumed with a ranged GET after the connection broke mid-object.
         resumed_reads => "ResumedReads", "Count";
         /// CloudWatch Logs `CONTROL_MESSAGE` payloads (reachability checks): dropped, never sent.
@@ -293,6 +296,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), counters.len());
-        assert_eq!(counters.len(), 39);
+        assert_eq!(counters.len(), 40);
     }
 }

@@ -67,6 +67,12 @@ impl Clock {
             _ => LogDate::Clamped { now: &self.now_text, original },
         }
     }
+
+    /// Whether a date given in seconds since the epoch (a flow record's `start`) is inside
+    /// the intake's window.
+    pub fn epoch_in_window(&self, seconds: i64) -> bool {
+        (self.earliest.unix_timestamp()..=self.latest.unix_timestamp()).contains(&seconds)
+    }
 }
 
 /// Now, as RFC 3339 (UTC).
@@ -115,5 +121,9 @@ mod tests {
         assert!(clock.in_window_ms(noon_ms - 3_600_000));
         assert!(!clock.in_window_ms(noon_ms - 19 * 3_600_000));
         assert!(!clock.in_window_ms(i64::MAX));
+        let noon = datetime!(2026-11-24 12:00 UTC).unix_timestamp();
+        assert!(clock.epoch_in_window(noon - 17 * 3600));
+        assert!(!clock.epoch_in_window(noon - 19 * 3600));
+        assert!(!clock.epoch_in_window(noon + 3 * 3600));
     }
 }

@@ -1,5 +1,6 @@
 //! CloudWatch Logs subscriptions against the enforcing intake: each route from the samples,
-//! a CloudTrail record giving the same log from S3 and from a subscription, control messages,
+//! a CloudTrail record, VPC flow records, WAF and Route 53 Resolver records giving the same
+//! log from S3 and from a subscription, control messages,
 //! Kinesis partial failures, a 1 MB payload delivered once, and bad input.
 
 mod support;
@@ -137,6 +138,77 @@ async fn cloudtrail_from_s3_and_from_a_subscription_give_the_same_log() {
     assert_eq!(logs[0]["ddsource"], "cloudtrail");
     assert!(logs[0]["userIdentity"].is_object(), "the record is the log's attributes, not a string");
     println!("from S3: {}\nfrom CloudWatch Logs: {}", s3[0], logs[0]);
+}
+
+/// The logs `lines` give from an S3 object named `name` and from a subscription to
+/// `group`/`stream`, without their clamped `timestamp` (the processing time may tick between).
+async fn from_s3_and_logs(
+    name: &str,
+    file: &str,
+    group: &str,
+    stream: &str,
+    lines: &[&str],
+) -> [Vec<serde_json::Value>; 2] {
+    let dir = std::env::temp_dir().join(format!("slf-cwl-{}-{group:.3}", std::process::id()).replace('/', "_"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, support::gzip(file.as_bytes())).unwrap();
+    let from_s3 = TestIntake::start(KEY).await;
+    let report = support::forwarder(&from_s3.url(), KEY, &[]).forward_file(&path).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    std::fs::remove_dir_all(&dir).ok();
+    let from_logs = TestIntake::start(KEY).await;
+    let outcome = handle(&from_logs, &direct(&payload(group, stream, lines)), &[]).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let mut both = [from_s3.accepted_entries(), from_logs.accepted_entries()];
+    for entry in both.iter_mut().flatten() {
+        if entry["timestamp_clamped"] == true {
+            entry.as_object_mut().unwrap().remove("timestamp");
+        }
+    }
+    both
+}
+
+#[tokio::test]
+async fn vpc_waf_and_route53_from_s3_and_from_a_subscription_give_the_same_logs() {
+    let now = now_ms() / 1000;
+    let fresh = format!(
+        "2 123456789012 eni-0939c7c9e1255db73 10.0.1.5 10.0.2.7 443 49152 6 10 840 {} {} ACCEPT OK",
+        now - 60,
+        now
+    );
+    let stale =
+        "2 123456789012 eni-0939c7c9e1255db73 10.0.1.5 10.0.2.7 22 49153 6 1 40 1571081770 1571081799 REJECT OK";
+    let nodata = "2 123456789012 eni-0939c7c9e1255db73 - - - - - - - 1571081770 1571081799 - NODATA";
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
+    let lines = [fresh.as_str(), stale, nodata];
+    let file = format!("{header}\n{}\n", lines.join("\n"));
+    let name = "123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60718_20261124T1205Z_8c1f2e3d.log.gz";
+    let [s3, logs] = from_s3_and_logs(name, &file, "/vpc/flow-logs", "eni-0939c7c9e1255db73-all", &lines).await;
+    assert_eq!(logs.len(), 3);
+    assert_eq!(s3, logs, "the same VPC flow logs");
+    assert_eq!((logs[0]["ddsource"].as_str(), logs[0]["message"].as_str()), (Some("vpc"), Some(fresh.as_str())));
+    assert_eq!(logs[1]["timestamp_clamped"], true);
+
+    let waf = r#"{"timestamp":NOW,"formatVersion":1,"webaclId":"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/w/1","terminatingRuleId":"Default_Action","action":"ALLOW","ruleGroupList":[{"ruleGroupId":"AWS#AWSManagedRulesCommonRuleSet","terminatingRule":null,"nonTerminatingMatchingRules":[],"excludedRules":null}],"httpSourceName":"ALB","httpRequest":{"clientIp":"198.51.100.1","headers":[{"name":"Host","value":"example.com"},{"name":"Cookie","value":"a=1"},{"name":"Cookie","value":"b=2"}],"uri":"/","httpMethod":"GET"}}"#;
+    let waf_now = waf.replace("NOW", &now_ms().to_string());
+    let waf_stale = waf.replace("NOW", "1571081770000");
+    let records = [waf_now.as_str(), waf_stale.as_str()];
+    let name = "123456789012_waflogs_us-east-1_w_20261124T1205Z_8c1f2e3d.log.gz";
+    let file = records.join("\n");
+    let [s3, logs] = from_s3_and_logs(name, &file, "aws-waf-logs-prod", "us-east-1_prod_0", &records).await;
+    assert_eq!(logs.len(), 2);
+    assert_eq!(s3, logs, "the same WAF logs");
+    assert_eq!((logs[0]["ddsource"].as_str(), logs[0]["service"].as_str()), (Some("waf"), Some("waf")));
+    assert_eq!(logs[0]["httpRequest"]["headers"]["Cookie"], serde_json::json!(["a=1", "b=2"]), "flattened");
+    assert_eq!(logs[1]["timestamp_clamped"], true);
+
+    let resolver = r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","vpc_id":"vpc-1","query_timestamp":"2026-11-24T11:58:59Z","query_name":"example.com.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[],"srcaddr":"10.0.0.5","srcport":"53123","transport":"UDP","srcids":{"instance":"i-0123456789abcdef0"}}"#;
+    let name = "vpc-1_vpcdnsquerylogs_123456789012_20261124T1205Z_ab.log.gz";
+    let [s3, logs] = from_s3_and_logs(name, resolver, "/aws/route53resolver/queries", "vpc-1_rslvr", &[resolver]).await;
+    assert_eq!(logs.len(), 1);
+    assert_eq!(s3, logs, "the same Route 53 Resolver logs");
+    assert_eq!((logs[0]["ddsource"].as_str(), logs[0]["query_name"].as_str()), (Some("route53"), Some("example.com.")));
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 
 pub(crate) mod cloudtrail;
 pub(crate) mod finding;
+pub(crate) mod flow;
 pub(crate) mod json_record;
 pub(crate) mod log_event;
 pub(crate) mod plain;
@@ -199,13 +200,18 @@ impl EntryContext {
         match self.clock.log_date(original) {
             LogDate::Original(_) | LogDate::Missing(_) => false,
             LogDate::Clamped { now, .. } => {
-                out.extend_from_slice(b",\"timestamp\":");
-                json::write_str(out, now);
-                out.extend_from_slice(b",\"timestamp_clamped\":true");
+                write_clamped(out, now);
                 true
             }
         }
     }
+}
+
+/// Writes `,"timestamp":<now>,"timestamp_clamped":true`.
+fn write_clamped(out: &mut Vec<u8>, now: &str) {
+    out.extend_from_slice(b",\"timestamp\":");
+    json::write_str(out, now);
+    out.extend_from_slice(b",\"timestamp_clamped\":true");
 }
 
 /// Writes `,"network":{"client":{"ip":…}}`.

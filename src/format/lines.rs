@@ -42,10 +42,7 @@ pub(crate) fn read_lines<R: BufRead, O: BatchOut>(
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
     let origin = scope.origin;
-    let date_member = match scope.source.date {
-        RecordDate::Member(name, format) => Some((format!("\"{name}\"").into_bytes(), format)),
-        _ => None,
-    };
+    let date_member = date_member(scope.source.date);
     let mut line = Vec::new();
     loop {
         let (fits, more) = read_capped_line(&mut reader, &mut line, MAX_RECORD_BYTES)?;
@@ -76,31 +73,62 @@ pub(crate) fn read_lines<R: BufRead, O: BatchOut>(
     }
 }
 
-/// Builds and commits the entry for one JSON-lines record: as attributes when it is an
-/// object, a counted plain message when it is not valid JSON, dropped and counted when it is
-/// valid JSON but not an object.
+/// A record's date member, quoted as it appears in the record, and how it is written.
+pub(crate) type DateMember = (Vec<u8>, record_date::DateFormat);
+
+/// The date member of a row whose records are dated by one.
+pub(crate) fn date_member(date: RecordDate) -> Option<DateMember> {
+    match date {
+        RecordDate::Member(name, format) => Some((format!("\"{name}\"").into_bytes(), format)),
+        _ => None,
+    }
+}
+
+/// Builds and commits the entry for one JSON-lines record of an object.
 fn forward_json<O: BatchOut>(
     line: &[u8],
     how: Members,
-    date_member: Option<&(Vec<u8>, record_date::DateFormat)>,
+    date_member: Option<&DateMember>,
     scope: &ObjectScope<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), SinkError> {
-    let ctx = scope.ctx;
+    if !commit_json_record(line, how, date_member, scope.ctx, &scope.attrs, sink, |_| {})? {
+        let (bucket, key) = (scope.origin.bucket, scope.origin.key);
+        tracing::warn!(bucket, key, "skipped a line that is JSON but not an object");
+    }
+    Ok(())
+}
+
+/// Builds and commits the entry for one JSON-lines record (from S3 or a CloudWatch Logs
+/// event): as attributes when it is an object (`finish` may append to the entry before its
+/// closing brace), a counted plain message when it is not valid JSON. False when it is valid
+/// JSON but not an object: then it is dropped and counted, for the caller to log.
+pub(crate) fn commit_json_record<O: BatchOut>(
+    line: &[u8],
+    how: Members,
+    date_member: Option<&DateMember>,
+    ctx: &crate::entry::EntryContext,
+    attrs: &crate::entry::ObjectAttrs,
+    sink: &mut EntrySink<O>,
+    finish: impl FnOnce(&mut Vec<u8>),
+) -> Result<bool, SinkError> {
     let Some(members) = crate::entry::waf::members_of(line) else {
         if crate::json_validate::validate(line, |_, _| {}) {
             sink.drop_record(DropReason::NotARecord);
-            let (bucket, key) = (scope.origin.bucket, scope.origin.key);
-            tracing::warn!(bucket, key, "skipped a line that is JSON but not an object");
-            return Ok(());
+            return Ok(false);
         }
-        return sink.commit_invalid(&ctx.rules, &scope.attrs, line);
+        return sink.commit_invalid(&ctx.rules, attrs, line).map(|()| true);
     };
     let date = date_member.and_then(|(name, format)| {
         let (_, raw) = members.iter().find(|(member, _)| member == name)?;
         record_date::parse(*format, raw)
     });
-    sink.commit(&ctx.rules, line, |out| write_record(out, ctx, &scope.attrs, date, line, &members, how))
+    sink.commit(&ctx.rules, line, |out| {
+        let clamped = write_record(out, ctx, attrs, date, line, &members, how);
+        finish(out);
+        clamped
+    })?;
+    Ok(true)
 }
 
 /// Builds and commits the entry for one export line, unless the finding is filtered out.
@@ -132,7 +160,7 @@ fn forward_finding<O: BatchOut>(
     })
 }
 
-fn trim(line: &[u8]) -> &[u8] {
+pub(crate) fn trim(line: &[u8]) -> &[u8] {
     let start = line.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(line.len());
     let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |i| i + 1);
     &line[start..end]
@@ -141,7 +169,11 @@ fn trim(line: &[u8]) -> &[u8] {
 /// Reads one line (without its `\n`) into `line`. Returns (fits, more): `fits` is false
 /// when the line was longer than `max` (then consumed but not kept); `more` is false at
 /// the end of the stream.
-fn read_capped_line<R: BufRead>(reader: &mut R, line: &mut Vec<u8>, max: usize) -> std::io::Result<(bool, bool)> {
+pub(crate) fn read_capped_line<R: BufRead>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(bool, bool)> {
     line.clear();
     let mut fits = true;
     loop {

@@ -1,11 +1,16 @@
 //! The events of one CloudWatch Logs subscription payload: routed by group and stream
 //! (`log_routes`), each built by its row's reader — a CloudTrail record exactly as from S3
-//! (the same entry builder), any other event as attributes or raw text (`entry::log_event`).
+//! (the same entry builder), a VPC flow record as its default-format line from S3, a WAF or
+//! Route 53 Resolver record as the same attributes as from S3 (WAF's arrays flattened), any
+//! other event as attributes or raw text (`entry::log_event`).
 
+use super::lines::{commit_json_record, date_member};
 use super::log_routes::{LogRoutes, Route};
 use super::logs_payload::LogsPayload;
 use super::sources::Reader;
+use super::vpcflow::default_start;
 use crate::entry::cloudtrail::{RecordSummary, RecordWriter};
+use crate::entry::flow::write_flow_line;
 use crate::entry::log_event::{Event, write_event};
 use crate::entry::{EntryContext, LogOrigin, ObjectAttrs, plain};
 use crate::limits::MAX_RECORD_BYTES;
@@ -23,6 +28,7 @@ pub fn read_events<O: BatchOut>(
     let origin = LogOrigin { owner: &payload.owner, group: &payload.log_group, stream: &payload.log_stream };
     let attrs = ObjectAttrs::for_log_stream(ctx, route.ddsource, route.service, origin);
     let writer = (route.reader == Reader::CloudTrail).then(|| RecordWriter::new(attrs.clone()));
+    let date_member = date_member(route.date);
     for event in payload.events() {
         let message = event.message.as_bytes();
         if message.len() > MAX_RECORD_BYTES {
@@ -33,8 +39,23 @@ pub fn read_events<O: BatchOut>(
         let event = Event { id: &event.id, timestamp: event.timestamp, message: &event.message };
         match (route.reader, &writer) {
             (Reader::CloudTrail, Some(writer)) => cloudtrail_event(event, writer, &attrs, ctx, sink)?,
-            // The S3 readers of other kinds hook in here, one arm each, building the log of
-            // one line or record from `event.message` as their S3 reader does.
+            // A flow log group's events are default-format lines (no header): raw, as from S3.
+            (Reader::FlowLines | Reader::FlowParquet, _) => {
+                let line = event.message.trim().as_bytes();
+                sink.commit(&ctx.rules, line, |out| {
+                    let clamped = write_flow_line(out, ctx, &attrs, line, default_start(line));
+                    append_event_id(out, ctx, event.id);
+                    clamped
+                })?
+            }
+            (Reader::JsonLines(how), _) if event.message.trim_start().starts_with('{') => {
+                let record = event.message.trim().as_bytes();
+                let finish = |out: &mut Vec<u8>| append_event_id(out, ctx, event.id);
+                if !commit_json_record(record, how, date_member.as_ref(), ctx, &attrs, sink, finish)? {
+                    let (log_group, log_stream) = (&payload.log_group, &payload.log_stream);
+                    tracing::warn!(%log_group, %log_stream, "skipped an event that is JSON but not an object");
+                }
+            }
             (Reader::Lines, _) => sink.commit(&ctx.rules, message, |out| {
                 plain::write_message(out, &attrs, message);
                 false
@@ -58,14 +79,19 @@ fn cloudtrail_event<O: BatchOut>(
     match RecordSummary::parse_prefix(record) {
         Some((summary, len)) if len == record.len() => sink.commit(&ctx.rules, record, |out| {
             let clamped = writer.write(out, ctx, &summary, record);
-            if ctx.log_event_id {
-                out.pop();
-                ctx.write_event_id(out, event.id);
-                out.push(b'}');
-            }
+            append_event_id(out, ctx, event.id);
             clamped
         }),
         _ => sink.commit_invalid(&ctx.rules, attrs, record),
+    }
+}
+
+/// Writes the event's `id` (`DD_LOG_EVENT_ID`) into a finished entry, before its closing brace.
+fn append_event_id(out: &mut Vec<u8>, ctx: &EntryContext, id: &str) {
+    if ctx.log_event_id {
+        out.pop();
+        ctx.write_event_id(out, id);
+        out.push(b'}');
     }
 }
 

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::object_kind::ObjectKind;
-use super::sources::{Reader, Source, named, source};
+use super::sources::{Reader, RecordDate, Source, named, source};
 
 /// Where a route sends events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,11 +77,13 @@ pub struct Route {
     pub service: &'static str,
     /// The reader that builds each event's log.
     pub reader: Reader,
+    /// Where a record's date is (for readers shared with S3).
+    pub date: RecordDate,
 }
 
 impl Route {
     fn of_row(row: &'static Source) -> Self {
-        Self { name: row.name, ddsource: row.ddsource, service: row.service, reader: row.reader }
+        Self { name: row.name, ddsource: row.ddsource, service: row.service, reader: row.reader, date: row.date }
     }
 }
 
@@ -92,7 +94,7 @@ impl Target {
             Self::Kind(kind) => Route::of_row(source(kind)),
             Self::Row { name, ddsource, service } => match named(name) {
                 Some(row) => Route::of_row(row),
-                None => Route { name, ddsource, service, reader: Reader::Events },
+                None => Route { name, ddsource, service, reader: Reader::Events, date: RecordDate::Unknown },
             },
         }
     }

@@ -1,10 +1,13 @@
 //! What format an object is in: its kind from the key, decoding (gzip/zstd sniffing, the
-//! size cap) and the record reader for each kind (CloudTrail files, JSON Lines, plain lines);
-//! and the CloudWatch Logs subscription payload, its events routed by group and stream.
+//! size cap) and the record reader for each kind (CloudTrail files, JSON Lines, VPC flow logs
+//! in text and Parquet, plain lines); and the CloudWatch Logs subscription payload, its events
+//! routed by group and stream.
 
+mod block_cache;
 mod classify;
 pub(crate) mod cloudtrail;
 pub(crate) mod decode;
+mod flow_parquet;
 mod gunzip;
 pub(crate) mod lines;
 pub mod log_events;
@@ -16,5 +19,6 @@ mod scan;
 pub mod scope;
 pub mod source_rules;
 pub mod sources;
+pub(crate) mod vpcflow;
 
 pub use object_kind::ObjectKind;

@@ -17,6 +17,11 @@ pub enum ObjectKind {
     AwsCheck,
     /// A GuardDuty findings export (`…/GuardDuty/…`, JSON Lines): one log per finding.
     GuardDutyExport,
+    /// VPC Flow Logs in text (`…/vpcflowlogs/…`, `aws-service=vpcflowlogs`): one log per
+    /// record, the header skipped.
+    VpcFlow,
+    /// VPC Flow Logs in Parquet (`…_vpcflowlogs_….parquet`): one log per row.
+    VpcFlowParquet,
     /// AWS WAF logs (JSON Lines, arrays flattened).
     Waf,
     /// Load balancer access and connection logs (ALB, NLB, Classic): raw lines.
@@ -108,6 +113,19 @@ mod tests {
             ("logs/app_CloudTrail_notes.txt", Lines),
             ("elb/access.log.gz", Lines),
             ("logs/GuardDuty", Lines),
+            (
+                "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/24/123456789012_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261124T1200Z_1a2b3c4d.log.gz",
+                VpcFlow,
+            ),
+            (
+                "p/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=24/hour=12/x.log.gz",
+                VpcFlow,
+            ),
+            ("flows/123456789012_vpcflowlogs_eu-west-1_fl-1_20261124T1200Z_ab.log.gz", VpcFlow),
+            (
+                "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/24/123456789012_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261124T1200Z_1a2b3c4d.log.parquet",
+                VpcFlowParquet,
+            ),
         ] {
             assert_eq!(ObjectKind::of_key(key), kind, "{key}");
         }
@@ -122,6 +140,7 @@ mod tests {
         assert_eq!(ObjectKind::of_head(b"{\"firewall_name\":\"fw\",\"event\":{}}"), Some(NetworkFirewall));
         assert_eq!(ObjectKind::of_head(b"{\"fileVersion\":\"1.0\",\"configurationItems\":[]}"), Some(Config));
         assert_eq!(ObjectKind::of_head(b"hello\nworld"), None);
+        assert_eq!(ObjectKind::of_head(b"version account-id interface-id srcaddr dstaddr"), Some(VpcFlow));
         assert_eq!(ObjectKind::of_head(b""), None);
     }
 }

@@ -3,15 +3,19 @@
 //! names. Runs on a blocking thread.
 
 use std::io::{BufRead, Read};
+use std::sync::Arc;
 
 use super::cloudtrail;
 use super::decode::{ReadError, decoded};
+use super::flow_parquet;
 use super::lines::{self, LineFormat};
 use super::object_kind::ObjectKind;
 use super::scope::ObjectScope;
 use super::sources::Reader;
+use super::vpcflow;
 use crate::entry::{EntryContext, ObjectAttrs, ObjectOrigin};
 use crate::sink::{BatchOut, EntrySink};
+use crate::store::RangeRead;
 
 /// What an object held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +67,30 @@ pub fn read_object<O: BatchOut>(
         Reader::Lines | Reader::Events => LineFormat::Plain { comments: false },
         Reader::CommentedLines => LineFormat::Plain { comments: true },
         Reader::JsonLines(how) => LineFormat::Json(how),
+        Reader::FlowLines => return vpcflow::read_flow_lines(reader, &scope, sink).map(|()| ObjectRead::Records),
+        Reader::FlowParquet => {
+            return Err(ReadError::Format("a Parquet object is read by byte ranges, not as a stream".into()));
+        }
     };
     lines::read_lines(reader, format, &scope, sink)?;
+    Ok(ObjectRead::Records)
+}
+
+/// Reads a whole object of a `kind` read by byte ranges (Parquet) into `sink`.
+pub fn read_ranged_object<O: BatchOut>(
+    source: Arc<dyn RangeRead>,
+    kind: ObjectKind,
+    ctx: &EntryContext,
+    origin: ObjectOrigin<'_>,
+    sink: &mut EntrySink<O>,
+) -> Result<ObjectRead, ReadError> {
+    if source.size() == 0 {
+        return Ok(ObjectRead::Empty);
+    }
+    let source_row = kind.source();
+    let attrs = ObjectAttrs::new(ctx, source_row.ddsource, source_row.service, Some(origin));
+    let scope = ObjectScope { ctx, origin, attrs, source: source_row };
+    flow_parquet::read_flow_parquet(source, &scope, sink)?;
     Ok(ObjectRead::Records)
 }
 

@@ -93,6 +93,12 @@ pub enum Reader {
     /// CloudWatch Logs events of a log group that S3 never holds: a JSON object message
     /// becomes the log's attributes, text is sent raw as `message` (`format::log_events`).
     Events,
+    /// VPC flow log Parquet, read by byte ranges: the same logs as its text form
+    /// (`format::flow_parquet`).
+    FlowParquet,
+    /// VPC flow log text: the header skipped, default-format lines raw, custom-format lines
+    /// as named attributes (`format::vpcflow`).
+    FlowLines,
 }
 
 /// Where a record's date is, so that dates older than the intake keeps are clamped.
@@ -213,8 +219,35 @@ pub const SOURCES: &[Source] = &[
     log_group_row(ObjectKind::EksAuthenticator, "eks-authenticator", "aws-iam-authenticator"),
     log_group_row(ObjectKind::Lambda, "lambda", "lambda"),
     log_group_row(ObjectKind::CloudWatchLogs, "cloudwatch", "cloudwatch"),
-    // VPC Flow Logs rows go here.
-
+    // VPC Flow Logs.
+    Source {
+        kind: ObjectKind::VpcFlowParquet,
+        name: "vpc-parquet",
+        keys: &[KeyPattern::FileName(is_flow_parquet)],
+        head: None,
+        reader: Reader::FlowParquet,
+        ddsource: "vpc",
+        service: "vpc",
+        date: RecordDate::Member("start", DateFormat::EpochSeconds),
+        backfill: AWS_LOGS,
+        skip: None,
+    },
+    Source {
+        kind: ObjectKind::VpcFlow,
+        name: "vpc",
+        keys: &[
+            KeyPattern::FileToken("vpcflowlogs"),
+            KeyPattern::Folder("vpcflowlogs"),
+            KeyPattern::Folder("aws-service=vpcflowlogs"),
+        ],
+        head: Some(HeadPattern::StartsWith(b"version account-id interface-id ")),
+        reader: Reader::FlowLines,
+        ddsource: "vpc",
+        service: "vpc",
+        date: RecordDate::Member("start", DateFormat::EpochSeconds),
+        backfill: AWS_LOGS,
+        skip: None,
+    },
     // Access logs, DNS, firewalls.
     Source {
         kind: ObjectKind::Waf,
@@ -368,6 +401,11 @@ const fn log_group_row(kind: ObjectKind, name: &'static str, ddsource: &'static 
         backfill: DateLayout::None,
         skip: None,
     }
+}
+
+/// `<account>_vpcflowlogs_<region>_<flow log id>_<date>_<hash>.log.parquet`.
+fn is_flow_parquet(name: &str) -> bool {
+    name.ends_with(".parquet") && name.contains("_vpcflowlogs_")
 }
 
 /// The row of `kind`.

@@ -14,11 +14,12 @@ use crate::deadline::Deadline;
 use crate::entry::{EntryContext, ObjectOrigin};
 use crate::format::ObjectKind;
 use crate::format::decode::ReadError;
-use crate::format::object_reader::{ObjectRead, read_object};
+use crate::format::object_reader::{ObjectRead, read_object, read_ranged_object};
+use crate::format::sources::Reader;
 use crate::intake::Intake;
 use crate::record_set::RecordSet;
 use crate::sink::SinkError;
-use crate::store::{ObjectBody, ObjectError, ObjectErrorKind, ObjectStore};
+use crate::store::{ObjectBody, ObjectError, ObjectErrorKind, ObjectStore, RangeRead};
 
 /// Objects of one invocation read at the same time.
 const OBJECT_PARALLELISM: usize = 2;
@@ -87,19 +88,19 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         }
         let mut key = object.key.clone();
         let version = object.version_id.as_deref();
-        let mut opened = self.store().open(&object.bucket, &key, version, deadline).await;
+        let mut opened = self.open_body(&object.bucket, &key, version, kind, deadline).await;
         if let (Err(ObjectError { kind: ObjectErrorKind::NotFound, .. }), Some(fallback)) =
             (&opened, &object.fallback_key)
         {
             tracing::info!(bucket = %object.bucket, key = %fallback, "key not found as given; trying its URL-decoded form");
             key = fallback.clone();
-            opened = self.store().open(&object.bucket, &key, version, deadline).await;
+            opened = self.open_body(&object.bucket, &key, version, kind, deadline).await;
         }
         let body = match opened {
             Ok(body) => body,
             Err(err) => return ObjectReport::failed(err.into()),
         };
-        let etag = body.etag.clone();
+        let etag = body.etag();
         let skip = match resume {
             Some(c) if c.version_id.is_none() && c.etag.is_some() && c.etag != etag => {
                 tracing::warn!(bucket = %object.bucket, key = %key, "the object changed since it was partly delivered; reading it from the start");
@@ -144,6 +145,21 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         report
     }
 
+    /// Opens an object as its kind is read: streamed, or by byte ranges (Parquet).
+    async fn open_body(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        kind: ObjectKind,
+        deadline: Deadline,
+    ) -> Result<Body, ObjectError> {
+        if kind.source().reader == Reader::FlowParquet {
+            return self.store().open_ranged(bucket, key, version).await.map(Body::Ranged);
+        }
+        self.store().open(bucket, key, version, deadline).await.map(Body::Stream)
+    }
+
     /// Reads a local file (replay) as if a notification had named it.
     pub async fn forward_file(&self, path: &std::path::Path) -> ObjectReport {
         let name = path.to_string_lossy().into_owned();
@@ -152,9 +168,14 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             return skipped;
         }
         match std::fs::File::open(path) {
+            Ok(file) if kind.source().reader == Reader::FlowParquet => {
+                let body = Body::Ranged(std::sync::Arc::new(file));
+                self.read_and_deliver(body, kind, ObjectName::Local(name), Deadline::none(), ctx, RecordSet::default())
+                    .await
+            }
             Ok(file) => {
                 let size = file.metadata().ok().map(|m| m.len());
-                let body = ObjectBody::plain(Box::new(file), size);
+                let body = Body::Stream(ObjectBody::plain(Box::new(file), size));
                 self.read_and_deliver(body, kind, ObjectName::Local(name), Deadline::none(), ctx, RecordSet::default())
                     .await
             }
@@ -183,12 +204,13 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         name: ObjectName,
         deadline: Deadline,
     ) -> ObjectReport {
-        self.read_and_deliver(body, kind, name, deadline, self.entry_context(), RecordSet::default()).await
+        self.read_and_deliver(Body::Stream(body), kind, name, deadline, self.entry_context(), RecordSet::default())
+            .await
     }
 
     async fn read_and_deliver(
         &self,
-        body: ObjectBody,
+        body: Body,
         kind: ObjectKind,
         name: ObjectName,
         deadline: Deadline,
@@ -199,14 +221,20 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         let (mut sink, rx) = self.0.deliverer.sink(deadline);
         sink.skip_delivered(skip);
         let named = name.clone();
-        let resumes = body.resumes.clone();
+        let resumes = match &body {
+            Body::Stream(body) => body.resumes.clone(),
+            Body::Ranged(_) => None,
+        };
         let reading = tokio::task::spawn_blocking(move || {
             // Local files keep their path as the key and no bucket, as in their entries so far.
             let origin = match &name {
                 ObjectName::S3 { bucket, key } => ObjectOrigin { bucket, key },
                 ObjectName::Local(path) => ObjectOrigin { bucket: "", key: path },
             };
-            let read = read_object(body.reader, body.size, kind, max_bytes, &ctx, origin, &mut sink);
+            let read = match body {
+                Body::Stream(body) => read_object(body.reader, body.size, kind, max_bytes, &ctx, origin, &mut sink),
+                Body::Ranged(source) => read_ranged_object(source, kind, &ctx, origin, &mut sink),
+            };
             let (stats, _, finished) = sink.finish();
             (stats, finished.map_err(ReadError::from).and(read), name)
         });
@@ -256,6 +284,24 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             stats.objects += 1;
         }
         ObjectReport { stats, error, delivered: delivered.done }
+    }
+}
+
+/// An object opened for reading.
+enum Body {
+    /// Streamed.
+    Stream(ObjectBody),
+    /// Read by byte ranges.
+    Ranged(std::sync::Arc<dyn RangeRead>),
+}
+
+impl Body {
+    /// The object's ETag, when the store said it (a continuation pins the object with it).
+    fn etag(&self) -> Option<String> {
+        match self {
+            Self::Stream(body) => body.etag.clone(),
+            Self::Ranged(_) => None,
+        }
     }
 }
 

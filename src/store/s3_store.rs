@@ -3,13 +3,15 @@
 //! `s3_errors`; the SDK retries throttling (KMS's included) with backoff.
 
 use std::future::Future;
-use std::io::Read;
+use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 
+use bytes::Bytes;
 use tokio::sync::OnceCell;
 use tokio_util::io::SyncIoBridge;
 
+use super::ranged::RangeRead;
 use super::s3_errors::{KmsThrottling, ObjectError, ObjectErrorKind};
 use super::s3_resume::{Pin, ResumingBody};
 use crate::aws_sdk::SharedSdkConfig;
@@ -54,6 +56,13 @@ pub trait ObjectStore: Send + Sync + 'static {
         version: Option<&str>,
         deadline: Deadline,
     ) -> impl Future<Output = Result<ObjectBody, ObjectError>> + Send;
+    /// Opens an object for reads by byte ranges (Parquet), its current version or `version`.
+    fn open_ranged(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+    ) -> impl Future<Output = Result<Arc<dyn RangeRead>, ObjectError>> + Send;
     /// Lists one page of keys under `prefix`.
     fn list(
         &self,
@@ -179,6 +188,15 @@ impl S3Store {
     }
 }
 
+/// What later reads of an object pin to: its version id (a versioned bucket), else its ETag.
+fn pin_of(version: Option<&str>, etag: Option<&str>) -> Pin {
+    match (version, etag) {
+        (Some(version), _) if version != "null" => Pin::Version(version.to_owned()),
+        (_, Some(etag)) => Pin::ETag(etag.to_owned()),
+        _ => Pin::None,
+    }
+}
+
 impl ObjectStore for S3Store {
     async fn open(
         &self,
@@ -198,17 +216,35 @@ impl ObjectStore for S3Store {
             .map_err(|err| ObjectError::from_sdk(bucket, key, err))?;
         let size = response.content_length().and_then(|n| u64::try_from(n).ok());
         let etag = response.e_tag().map(str::to_owned);
-        let pin = match (response.version_id(), response.e_tag()) {
-            (Some(version), _) if version != "null" => Pin::Version(version.to_owned()),
-            (_, Some(etag)) => Pin::ETag(etag.to_owned()),
-            _ => Pin::None,
-        };
+        let pin = pin_of(response.version_id(), response.e_tag());
         let handle = tokio::runtime::Handle::current();
         let first = Box::new(SyncIoBridge::new_with_handle(response.body.into_async_read(), handle.clone()));
         let resumes = Arc::new(AtomicU32::new(0));
         let reader =
             ResumingBody::new(client.clone(), handle, bucket, key, pin, size, first, resumes.clone(), deadline);
         Ok(ObjectBody { reader: Box::new(reader), size, resumes: Some(resumes), etag })
+    }
+
+    async fn open_ranged(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+    ) -> Result<Arc<dyn RangeRead>, ObjectError> {
+        let client = self.client().await;
+        let head = client
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .set_version_id(version.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|err| ObjectError::from_sdk(bucket, key, err))?;
+        let size = head.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+        let pin = pin_of(head.version_id(), head.e_tag());
+        let handle = tokio::runtime::Handle::current();
+        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        Ok(Arc::new(S3Ranges { client: client.clone(), handle, bucket, key, pin, size }))
     }
 
     async fn list(&self, bucket: &str, prefix: &str, token: Option<String>) -> Result<ListPage, ObjectError> {
@@ -227,5 +263,50 @@ impl ObjectStore for S3Store {
                 None => return Ok(folders),
             }
         }
+    }
+}
+
+/// An S3 object read by ranged GETs, each pinned to the version first seen.
+struct S3Ranges {
+    client: aws_sdk_s3::Client,
+    handle: tokio::runtime::Handle,
+    bucket: String,
+    key: String,
+    pin: Pin,
+    size: u64,
+}
+
+impl RangeRead for S3Ranges {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_range(&self, start: u64, len: usize) -> io::Result<Bytes> {
+        let end = (start + len as u64).min(self.size);
+        if end <= start {
+            return Ok(Bytes::new());
+        }
+        let request =
+            self.client.get_object().bucket(&self.bucket).key(&self.key).range(format!("bytes={start}-{}", end - 1));
+        let request = match &self.pin {
+            Pin::Version(version) => request.version_id(version),
+            Pin::ETag(etag) => request.if_match(etag),
+            Pin::None => request,
+        };
+        let (bucket, key) = (self.bucket.as_str(), self.key.as_str());
+        self.handle.block_on(async {
+            let response =
+                request.send().await.map_err(|err| io::Error::other(ObjectError::from_sdk(bucket, key, err)))?;
+            let body = response.body.collect().await.map_err(|err| {
+                let source = Box::new(err);
+                io::Error::other(ObjectError {
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                    kind: ObjectErrorKind::Other,
+                    source,
+                })
+            })?;
+            Ok(body.into_bytes())
+        })
     }
 }

@@ -143,8 +143,11 @@ pub const ARCHIVE_OBJECTS: &[(&str, &str, bool)] = &[
     ),
 ];
 
+/// The VPC flow log `events/s3-put-vpcflow.json` points at, in `slf-vpcflow`.
+pub const VPC_FLOW_KEY: &str = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/24/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60718_20261124T1205Z_8c1f2e3d.log.gz";
+
 /// Uploads the objects the sample events in events/ point at: 3 CloudTrail records, a
-/// digest, a 5-finding export, and one object of each log-archive kind.
+/// digest, a 5-finding export, one object of each log-archive kind and a VPC flow log.
 pub async fn seed_sample_objects() {
     let s3 = s3().await;
     for (key, body, gzipped) in ARCHIVE_OBJECTS {
@@ -154,4 +157,10 @@ pub async fn seed_sample_objects() {
     put(&s3, "slf-cloudtrail", TRAIL_KEY, gzip(&cloudtrail_body(3))).await;
     put(&s3, "slf-cloudtrail", DIGEST_KEY, gzip(br#"{"awsAccountId":"123456789012","logFiles":[]}"#)).await;
     put(&s3, "slf-guardduty-export", EXPORT_KEY, gzip(&findings_body(5))).await;
+    let flow = concat!(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
+        "2 123456789012 eni-0a1b2c3d4e5f60718 10.0.1.5 10.0.2.7 443 49152 6 10 840 1795953840 1795953900 ACCEPT OK\n",
+        "2 123456789012 eni-0a1b2c3d4e5f60718 203.0.113.9 10.0.1.5 49153 22 6 1 40 1795953840 1795953900 REJECT OK\n",
+    );
+    put(&s3, "slf-vpcflow", VPC_FLOW_KEY, gzip(flow.as_bytes())).await;
 }
