@@ -258,6 +258,42 @@ async fn an_outage_replayed_end_to_end_delivers_every_record_once() {
     assert_eq!(duplicates.duplicated, 0);
 }
 
+/// A Batch Operations task whose object fails part-way: the task is reported `Succeeded` with
+/// the rest on the failure queue (a `TemporaryFailure` would make Batch Operations send the
+/// delivered records again), and `redrive` sends only the rest.
+#[tokio::test]
+async fn a_batch_operations_task_partly_delivered_resumes_from_its_continuation() {
+    let queue = queue("slf-redrive-batch").await;
+    let s3 = moto::s3().await;
+    let key = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/12/03/123456789012_CloudTrail_us-east-1_20261203T1100Z_batch.json.gz";
+    moto::put(&s3, "slf-batch-resume", key, moto::gzip(&moto::cloudtrail_body(OBJECT_RECORDS))).await;
+    let task = serde_json::json!({"invocationSchemaVersion": "2.0", "invocationId": "inv-resume",
+        "job": {"id": "job-resume", "userArguments": {}},
+        "tasks": [{"taskId": "t-1", "s3Key": key, "s3VersionId": null, "s3Bucket": "slf-batch-resume"}]})
+    .to_string();
+
+    let intake = TestIntake::start(KEY).await;
+    intake.script(std::iter::once(Step::Delay(Duration::ZERO)).chain(std::iter::repeat_n(Step::Status(503), 100_000)));
+    let forwarder = forwarder(&intake, &[("DD_MAX_CONCURRENCY", "1")]);
+    forwarder.set_failure_queue(FailureQueue::new(SharedSdkConfig::from_env(), queue.url()));
+    let outcome = forwarder.handle(task.as_bytes(), Deadline::at(Instant::now() + Duration::from_secs(3))).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let result = &outcome.response["results"][0];
+    assert_eq!(result["resultCode"], "Succeeded", "{result}");
+    let text = result["resultString"].as_str().unwrap();
+    assert!(text.starts_with("partly delivered: records 2900, sent 1000;"), "{text}");
+    assert_eq!(outcome.stats.continuations_queued, 1, "{}", outcome.stats);
+    assert_eq!(waiting(&queue).await, 1);
+
+    intake.clear_script();
+    let summary = run_redrive(&forwarder, &queue, false).await;
+    assert_eq!((summary.resent, summary.still_failing.len()), (1, 0), "{summary}");
+    assert_eq!(summary.stats.dropped_total(), 1000, "the delivered records are skipped: {}", summary.stats);
+    assert_eq!(waiting(&queue).await, 0, "the queue is not empty");
+    let duplicates = intake.duplicates();
+    assert_eq!((duplicates.distinct, duplicates.duplicated), (OBJECT_RECORDS, 0));
+}
+
 /// Peak resident memory of this process, in KiB.
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -72,6 +72,15 @@ fn task_result(report: &ObjectReport) -> (ResultCode, String) {
                 stats.records_in
             ),
         ),
+        // Partly delivered: the rest waits on the failure queue as a continuation, so a retry
+        // of the task (which would send the delivered records again) is not asked for.
+        None if stats.continuations_queued > 0 => (
+            ResultCode::Succeeded,
+            format!(
+                "partly delivered: records {}, sent {}; the rest is on the failure queue as a continuation",
+                stats.records_in, stats.entries_sent
+            ),
+        ),
         None => (
             ResultCode::Succeeded,
             format!("records {}, sent {}, dropped {}", stats.records_in, stats.entries_sent, stats.dropped_total()),
