@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, MessageSystemAttributeName,
+    QueueAttributeName,
+};
 use tokio::sync::OnceCell;
 
 use crate::aws_sdk::SharedSdkConfig;
@@ -142,6 +145,35 @@ impl FailureQueue {
             .await
             .map_err(|e| self.error("DeleteMessageBatch", e))?;
         Ok(deleted.failed.len())
+    }
+
+    /// Keeps messages being handled hidden for another `visibility` (at most 10).
+    pub async fn extend(&self, receipts: &[&str], visibility: Duration) -> Result<(), QueueError> {
+        if receipts.is_empty() {
+            return Ok(());
+        }
+        let seconds = i32::try_from(visibility.as_secs()).unwrap_or(i32::MAX);
+        let entries = receipts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, receipt)| {
+                ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(*receipt)
+                    .visibility_timeout(seconds)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        self.client()
+            .await
+            .change_message_visibility_batch()
+            .queue_url(&self.url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| self.error("ChangeMessageVisibilityBatch", e))
     }
 
     /// Makes a message visible again now (a dry run, or a message left for later).

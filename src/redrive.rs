@@ -4,7 +4,8 @@
 //! its payload succeeded (or its object no longer exists), and the others stay on the queue,
 //! hidden for the visibility timeout, their receive count grown. Messages that are no event
 //! from the failure queue are left alone and reported. Safe to run twice, and while the function
-//! is live: a message being handled is invisible to every other receiver.
+//! is live: a message being handled is invisible to every other receiver (its visibility is
+//! renewed while it is handled).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -119,7 +120,8 @@ pub async fn redrive<I: Intake, S: ObjectStore>(
                 lock(&listed).extend(mine);
                 continue;
             }
-            let handled = futures_util::future::join_all(mine.iter().map(|m| handle(forwarder, m))).await;
+            let handling = futures_util::future::join_all(mine.iter().map(|m| handle(forwarder, m)));
+            let handled = keep_hidden(queue, &mine, options.visibility, handling).await;
             let mut delete = Vec::new();
             {
                 let mut summary = lock(&summary);
@@ -161,6 +163,30 @@ pub async fn redrive<I: Intake, S: ObjectStore>(
     }
     results.into_iter().collect::<Result<Vec<()>, _>>()?;
     Ok(summary.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+}
+
+/// Runs `work` while keeping `messages` hidden: their visibility is renewed every half
+/// `visibility`, so a slow re-send (a large object read again) is never received a second
+/// time by another receiver, or by the function's own automatic redrive, meanwhile.
+async fn keep_hidden<T>(
+    queue: &FailureQueue,
+    messages: &[QueueMessage],
+    visibility: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    tokio::pin!(work);
+    let period = (visibility / 2).max(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            () = tokio::time::sleep(period) => {
+                let receipts: Vec<&str> = messages.iter().map(|m| m.receipt.as_str()).collect();
+                if let Err(err) = queue.extend(&receipts, visibility).await {
+                    tracing::warn!(error = %crate::error_chain(&err), "cannot keep the messages being re-sent hidden; another receiver may take them");
+                }
+            }
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -294,6 +294,37 @@ async fn a_batch_operations_task_partly_delivered_resumes_from_its_continuation(
     assert_eq!((duplicates.distinct, duplicates.duplicated), (OBJECT_RECORDS, 0));
 }
 
+/// A re-send slower than the visibility timeout: the messages being handled are kept hidden,
+/// so a second `redrive` started meanwhile does not take them — each finding is sent once and
+/// every message is deleted.
+#[tokio::test]
+async fn a_re_send_slower_than_the_visibility_timeout_is_not_taken_twice() {
+    let queue = queue("slf-redrive-slow").await;
+    let finding: serde_json::Value = serde_json::from_str(&sample("guardduty-finding-high.json")).unwrap();
+    for i in 0..3 {
+        let mut event = finding.clone();
+        event["detail"]["id"] = serde_json::json!(format!("slow-{i}"));
+        queue.put(record(&event.to_string())).await.unwrap();
+    }
+    let intake = TestIntake::start(KEY).await;
+    // Every request answered after 9 s: three times the messages' visibility.
+    intake.script(std::iter::repeat_n(Step::Delay(Duration::from_secs(9)), 3));
+    let forwarder = forwarder(&intake, &[]);
+    // A second redrive starts while the first is still handling them.
+    let visibility = Duration::from_secs(3);
+    let first = redrive_hiding(&forwarder, &queue, false, visibility);
+    let second = async {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        redrive_hiding(&forwarder, &queue, false, visibility).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!((first.received, first.resent, first.not_deleted), (3, 3, 0), "{first}");
+    assert_eq!(second.received, 0, "the second redrive took messages being handled: {second}");
+    assert_eq!(waiting(&queue).await, 0);
+    let duplicates = intake.duplicates();
+    assert_eq!((duplicates.distinct, duplicates.duplicated), (3, 0));
+}
+
 /// Peak resident memory of this process, in KiB.
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
