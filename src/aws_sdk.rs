@@ -89,11 +89,16 @@ impl SharedSdkConfig {
 /// Whether the loaded configuration sends S3 to a custom endpoint (`AWS_ENDPOINT_URL[_S3]`,
 /// as the SDK resolved it), then addressed path-style.
 fn custom_s3_endpoint(sdk: &SdkConfig) -> bool {
-    let s3_override = || {
-        let key = ServiceConfigKey::builder().service_id("S3").env("AWS_ENDPOINT_URL").profile("endpoint_url").build();
-        key.ok().and_then(|key| sdk.service_config()?.load_config(key))
-    };
-    sdk.endpoint_url().is_some() || s3_override().is_some()
+    endpoint_override(sdk, "S3").is_some()
+}
+
+/// The endpoint the loaded configuration sets for the service `service_id` (`CloudWatch`):
+/// its own (`AWS_ENDPOINT_URL_CLOUDWATCH`, a profile's `endpoint_url`), else every
+/// service's (`AWS_ENDPOINT_URL`); none for the service's public endpoint.
+pub(crate) fn endpoint_override(sdk: &SdkConfig, service_id: &str) -> Option<String> {
+    let key =
+        ServiceConfigKey::builder().service_id(service_id).env("AWS_ENDPOINT_URL").profile("endpoint_url").build();
+    key.ok().and_then(|key| sdk.service_config()?.load_config(key)).or_else(|| sdk.endpoint_url().map(str::to_owned))
 }
 
 /// The SDK's proxy configuration. It takes one proxy URL: with different proxies for `http`

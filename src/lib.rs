@@ -56,6 +56,15 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Our name, sent in the origin header and used as the default function name.
 pub const NAME: &str = env!("CARGO_PKG_NAME");
 
+/// An error's innermost cause (what a user can act on: `Connection refused`, `AccessDenied`).
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
 /// An error and its causes, `outer: inner: innermost`, for the one line a user reads (errors
 /// here keep their causes as sources instead of formatting them into their own message).
 pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {

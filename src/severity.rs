@@ -1,4 +1,4 @@
-//! GuardDuty's severity bands, shared by the log entry (status, tag) and the Slack alert
+//! GuardDuty's severity bands, shared by the log entry (status) and the Slack alert
 //! (label, mentions): Low below 4.0, Medium 4.0–6.9, High 7.0–8.9, Critical 9.0–10.0.
 
 /// A GuardDuty severity band.
@@ -38,16 +38,6 @@ impl Band {
         }
     }
 
-    /// The `severity:` tag value (`high`).
-    pub(crate) fn tag(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-
     /// The Datadog log status (`error` for High).
     pub(crate) fn status(self) -> &'static str {
         match self {
@@ -78,6 +68,6 @@ mod tests {
             assert_eq!(Band::of(severity), band, "{severity}");
             assert_eq!(band.status(), status);
         }
-        assert_eq!((Band::High.label(), Band::High.tag()), ("High", "high"));
+        assert_eq!(Band::High.label(), "High");
     }
 }

@@ -54,12 +54,14 @@ async fn doctor(intake: &TestIntake, bucket: &str, env: &[(&str, &str)]) -> (boo
     (output.status.success(), stdout)
 }
 
-/// The template's GuardDuty rule, targeting the function, and a rule of another function.
+/// The template's GuardDuty and Macie rules, targeting the function, and a rule of another
+/// function.
 async fn finding_rules() {
     let events = moto::events().await;
     let other = FN_ARN.replace("security-log-forwarder", "someone-else");
     for (name, pattern, target) in [
         ("slf-doctor-guardduty", r#"{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]}"#, FN_ARN),
+        ("slf-doctor-macie", r#"{"source":["aws.macie"],"detail-type":["Macie Finding"]}"#, FN_ARN),
         ("slf-doctor-other", r#"{"source":["aws.inspector2"],"detail-type":["Inspector2 Finding"]}"#, other.as_str()),
     ] {
         events.put_rule().name(name).event_pattern(pattern).send().await.unwrap();
@@ -77,6 +79,9 @@ async fn a_working_setup_passes_every_check() {
     let b = "slf-wiring-doctor-ok";
     bucket(b, true, NEWEST, EXPORT).await;
     finding_rules().await;
+    // The GuardDuty rule matched 3 events two hours ago; the Macie rule never did.
+    let matched_at = time::OffsetDateTime::now_utc().unix_timestamp() - 2 * 3600;
+    moto::put_matched_events("slf-doctor-guardduty", matched_at, 3.0).await;
     let arn = secret("slf-wiring-doctor-key", &format!(r#"{{"api_key":"{KEY}"}}"#)).await;
     let intake = TestIntake::start(KEY).await;
     let (ok, stdout) = doctor(&intake, b, &[("DD_API_KEY_SECRET_ARN", &arn)]).await;
@@ -84,7 +89,12 @@ async fn a_working_setup_passes_every_check() {
     assert!(stdout.lines().all(|l| l.starts_with("✓ ") || l.starts_with("· ")), "{stdout}");
     assert!(!stdout.contains("slf-doctor-other"), "rules of other functions are not listed");
     let rule = line(&stdout, "finding rule: slf-doctor-guardduty");
-    assert!(rule.contains("(ENABLED) sends GuardDuty;") && rule.contains("MatchedEvents"), "{stdout}");
+    assert!(rule.contains("(ENABLED) sends GuardDuty; last matched "), "{stdout}");
+    let last = rule.split("last matched ").nth(1).and_then(|rest| rest.split(' ').next()).unwrap();
+    let last = time::OffsetDateTime::parse(last, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!((last.unix_timestamp() - matched_at).abs() <= 300, "the metric's time: {rule}");
+    assert!(rule.ends_with("(3 events in 14 days)"), "{rule}");
+    assert!(line(&stdout, "finding rule: slf-doctor-macie").ends_with("sends Macie; no match in 14 days"), "{stdout}");
     assert!(
         stdout.contains("· finding families not forwarded: GuardDuty Malware Protection, Security Hub"),
         "{stdout}"
@@ -100,6 +110,18 @@ async fn a_working_setup_passes_every_check() {
     assert_eq!(validations[0].api_key.as_deref(), Some(KEY), "the key travels in the DD-API-KEY header");
     assert_eq!(validations[0].query, None, "never in the URL");
     assert!(intake.accepted_entries().is_empty(), "no logs sent");
+
+    // CloudWatch out of reach: the rules' lines say so, and doctor still passes.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let unreachable = format!("http://{closed}");
+    let env = [("DD_API_KEY_SECRET_ARN", arn.as_str()), ("AWS_ENDPOINT_URL_CLOUDWATCH", &unreachable)];
+    let (ok, stdout) = doctor(&intake, b, &env).await;
+    assert!(ok, "{stdout}");
+    let rule = line(&stdout, "finding rule: slf-doctor-guardduty");
+    assert!(
+        rule.starts_with("✓ ") && rule.contains(&format!("(CloudWatch not reachable: no answer from {unreachable}")),
+        "{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

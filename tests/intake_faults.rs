@@ -108,8 +108,9 @@ async fn finding_is_delivered_with_headers_and_fields() {
     assert_eq!(e["status"], "error");
     assert_eq!(e["host"], "i-99999999");
     assert_eq!(e["detail"]["id"], "16afba5c5c43e07c9e3e5e2e544e95df");
-    let tags = e["ddtags"].as_str().unwrap();
-    assert_eq!(tags, "env:test,aws_account:111122223333,region:us-east-1,severity:high");
+    // Only DD_TAGS: the account and Region are the envelope's members, the severity `status`.
+    assert_eq!(e["ddtags"], "env:test");
+    assert_eq!((e["account"].as_str(), e["region"].as_str()), (Some("111122223333"), Some("us-east-1")));
 }
 
 #[tokio::test]

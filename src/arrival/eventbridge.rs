@@ -45,13 +45,8 @@ pub(crate) fn forward_findings<'a, O: BatchOut>(
         sink.commit_invalid(&ctx.rules, &attrs, &compact)?;
         return Ok(Vec::new());
     }
-    let [account, region, time] = event.fallback_texts();
-    let fallback = EnvelopeFallback {
-        account: account.as_deref(),
-        region: region.as_deref(),
-        time: time.as_deref(),
-        origin: None,
-    };
+    let [_, _, time] = event.fallback_texts();
+    let fallback = EnvelopeFallback { time: time.as_deref(), origin: None };
     // A Security Hub event without a `detail.findings` list is kept whole, as one log.
     if event.family.is_list()
         && let Some(split) = SplitEvent::read(&compact)
@@ -180,11 +175,10 @@ mod tests {
                 assert_eq!(log["message"].as_str().unwrap(), finding.headline(), "{name}");
                 assert!(alert.title.is_empty() || log["message"] == alert.title.as_str(), "{name}");
                 assert_eq!(log["status"], alert.band().status(), "{name}");
-                let tags = log["ddtags"].as_str().unwrap();
-                assert!(tags.contains(&format!("severity:{}", alert.band().tag())), "{name}: {tags}");
-                if !alert.account.is_empty() {
-                    assert!(tags.contains(&format!("aws_account:{}", alert.account)), "{name}: {tags}");
-                }
+                // The account, Region and severity are the log's attributes, not tags.
+                let tags = if finding.sample { "env:test,sample:true" } else { "env:test" };
+                assert_eq!(log["ddtags"], tags, "{name}");
+                assert!(log["account"].is_string() && log["region"].is_string(), "{name}");
                 assert_eq!(log["ddsource"], alert.family.source, "{name}");
                 checked += 1;
             }
@@ -198,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn envelope_members_at_top_level_and_admin_account_fallback() {
+    fn envelope_members_at_top_level() {
         let event = r#"{
           "version": "0", "id": "e-1", "detail-type": "GuardDuty Finding", "source": "aws.guardduty",
           "account": "111111111111", "time": "2026-11-24T11:58:00Z", "region": "us-east-1", "resources": [],
@@ -215,7 +209,7 @@ mod tests {
         assert_eq!(v["detail-type"], "GuardDuty Finding");
         assert_eq!(v["account"], "111111111111");
         assert_eq!(v["detail"]["severity"], 8);
-        assert!(v["ddtags"].as_str().unwrap().contains("aws_account:111111111111,region:us-east-1,severity:high"));
+        assert_eq!((v["region"].as_str(), v["ddtags"].as_str()), (Some("us-east-1"), Some("env:test")), "only DD_TAGS");
     }
 
     #[test]
@@ -240,6 +234,8 @@ mod tests {
         assert_eq!(first["detail"]["finding"]["resources"]["AwsS3Bucket #2"]["Id"], "arn:aws:s3:::c");
         assert!(first["detail"]["finding"].get("Resources").is_none());
         assert_eq!(logs[1]["detail"]["finding"]["Id"], "f2");
-        assert_eq!(logs[1]["ddtags"], "env:test,aws_account:1,region:us-east-1,severity:low");
+        assert_eq!(logs[1]["ddtags"], "env:test");
+        assert_eq!((logs[1]["account"].as_str(), logs[1]["region"].as_str()), (Some("1"), Some("us-east-1")));
+        assert_eq!(logs[1]["status"], "info");
     }
 }

@@ -35,10 +35,6 @@ pub(crate) fn dropped_by(finding: &Finding<'_>, rules: &Rules) -> Option<DropRea
 /// Envelope fields used when the finding itself lacks them.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EnvelopeFallback<'a> {
-    /// Envelope `account` (the administrator account in a delegated setup).
-    pub account: Option<&'a str>,
-    /// Envelope `region`.
-    pub region: Option<&'a str>,
     /// Envelope `time`.
     pub time: Option<&'a str>,
     /// The S3 object an export line came from (its provenance).
@@ -87,17 +83,9 @@ pub fn write_finding(
     let source = finding.source();
     ctx.begin(out, source, source);
     let band = finding.band();
-    let account = finding.account.as_deref().or(fallback.account).unwrap_or("");
-    let region = finding.region.as_deref().or(fallback.region).unwrap_or("");
-    ctx.write_tags(
-        out,
-        &[
-            ("aws_account", account),
-            ("region", region),
-            ("severity", band.map_or("", Band::tag)),
-            ("sample", if finding.sample { "true" } else { "" }),
-        ],
-    );
+    // Only `DD_TAGS` and `sample:true`: the account and Region are the log's `account` and
+    // `region` members, the severity its `status` and the finding's own severity field.
+    ctx.write_tags(out, &[("sample", if finding.sample { "true" } else { "" })]);
     ctx.provenance.write(out, fallback.origin);
     if let Some(host) = &finding.instance_id {
         out.extend_from_slice(b",\"host\":");
@@ -193,7 +181,7 @@ mod tests {
         assert_eq!(v["host"], "i-0abc");
         assert_eq!(v["message"], "Unprotected port on EC2 instance i-0abc is being probed.");
         assert_eq!(v["timestamp"], "2026-11-24T11:30:00.000Z");
-        assert_eq!(v["ddtags"], "env:test,aws_account:222222222222,region:eu-west-1,severity:low,sample:true");
+        assert_eq!(v["ddtags"], "env:test,sample:true");
         assert!(v.get("ddsourcecategory").is_none());
         assert_eq!(v["detail"]["schemaVersion"], "2.0");
         assert_eq!(v["network"]["client"]["ip"], "198.51.100.23");

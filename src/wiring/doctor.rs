@@ -4,12 +4,13 @@
 //! (`routes`), and for each bucket that it
 //! is readable, notifies the function (or EventBridge), and that its newest CloudTrail file and
 //! GuardDuty export can be read and decrypted, and which EventBridge rules send which finding
-//! families to the function. Sends no logs and never prints the key.
+//! families to the function and when each last matched. Sends no logs and never prints the key.
 
 use std::fmt::Display;
 use std::process::ExitCode;
 
 use super::merge::{self, FunctionRef};
+use super::rule_metrics::{CloudWatch, MatchedEvents, describe};
 use super::{Buckets, bucket_name, finding_rules, function_arn, objects};
 use crate::api_key::{ApiKey, ApiKeySource};
 use crate::aws_sdk::SharedSdkConfig;
@@ -88,7 +89,7 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
         }
     }
     if let Some(function) = &function {
-        check_finding_rules(&mut report, sdk, function).await;
+        check_finding_rules(&mut report, sdk, function, &CloudWatch::new(config, sdk)).await;
     }
     let store = S3Store::new(sdk.clone());
     let buckets = Buckets::new(sdk).await;
@@ -101,9 +102,15 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
     report.exit()
 }
 
-/// One line per EventBridge rule that sends findings to the function, and one for the
-/// families no rule sends.
-async fn check_finding_rules(report: &mut Report, sdk: &SharedSdkConfig, function: &FunctionRef) {
+/// One line per EventBridge rule that sends findings to the function, with when it last
+/// matched (from `metrics`, if reachable: never a failure), and one for the families no rule
+/// sends.
+async fn check_finding_rules(
+    report: &mut Report,
+    sdk: &SharedSdkConfig,
+    function: &FunctionRef,
+    metrics: &impl MatchedEvents,
+) {
     let rules = match finding_rules::finding_rules(sdk, function).await {
         Ok(rules) => rules,
         Err(err) => {
@@ -121,13 +128,15 @@ async fn check_finding_rules(report: &mut Report, sdk: &SharedSdkConfig, functio
             "deploy with ForwardGuardDutyFindings=true (or another Forward…Findings parameter)",
         );
     }
-    for rule in &rules {
+    let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+    let matches = metrics.matches(&names).await;
+    for (i, rule) in rules.iter().enumerate() {
         let detail = format_args!(
-            "{} ({}) sends {}; when it last matched: CloudWatch metric AWS/Events MatchedEvents, RuleName={}",
+            "{} ({}) sends {}; {}",
             rule.name,
             rule.state,
             rule.families.join(", "),
-            rule.name
+            describe(matches.as_ref().map(|m| m.get(i).copied()))
         );
         if rule.state == "ENABLED" {
             report.pass("finding rule", detail);
@@ -176,7 +185,7 @@ async fn check_datadog(report: &mut Report, config: &Config, sdk: &SharedSdkConf
                     key
                 }
                 Err(err) => {
-                    report.fail("API key", format_args!("{from} cannot be read: {}", root_cause(&err)), fix);
+                    report.fail("API key", format_args!("{from} cannot be read: {}", crate::root_cause(&err)), fix);
                     None
                 }
             }
@@ -323,15 +332,6 @@ fn object_fix(kind: ObjectErrorKind, bucket: &str) -> String {
         ObjectErrorKind::KmsUnavailable | ObjectErrorKind::Throttled => "run again in a moment".to_owned(),
         ObjectErrorKind::NotFound | ObjectErrorKind::Other => "check the bucket and the route to S3".to_owned(),
     }
-}
-
-/// The innermost cause (what Secrets Manager said), without the wrappers' words.
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = err;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    cause.to_string()
 }
 
 fn function_text(function: &FunctionRef) -> &str {

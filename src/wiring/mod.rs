@@ -15,6 +15,7 @@ pub mod notification;
 mod objects;
 mod queue;
 mod routes;
+mod rule_metrics;
 
 pub use attach::{AttachRequest, Via, attach};
 pub use bucket::Buckets;

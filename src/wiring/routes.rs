@@ -70,7 +70,7 @@ pub(super) async fn routes(config: &Config, sdk: &SharedSdkConfig) -> Vec<Route>
 }
 
 /// The public endpoint of an AWS service in a Region (`-fips` with FIPS endpoints on).
-fn aws_endpoint(service: &str, region: &str, fips: bool) -> String {
+pub(super) fn aws_endpoint(service: &str, region: &str, fips: bool) -> String {
     let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
     let fips = if fips { "-fips" } else { "" };
     format!("https://{service}{fips}.{region}.{suffix}")

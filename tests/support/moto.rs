@@ -30,6 +30,24 @@ pub async fn events() -> aws_sdk_eventbridge::Client {
     aws_sdk_eventbridge::Client::new(&shared_config().await)
 }
 
+/// Records `count` matches of the EventBridge rule `rule` at `at` (Unix seconds) in the
+/// emulator's CloudWatch metric `AWS/Events` `MatchedEvents`, through CloudWatch's JSON
+/// protocol (the emulator does not check signatures).
+pub async fn put_matched_events(rule: &str, at: i64, count: f64) {
+    let body = serde_json::json!({"Namespace": "AWS/Events", "MetricData": [{"MetricName": "MatchedEvents",
+        "Dimensions": [{"Name": "RuleName", "Value": rule}], "Timestamp": at, "Value": count, "Unit": "Count"}]});
+    let response = reqwest::Client::new()
+        .post(format!("{}/", endpoint()))
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amz-target", "GraniteServiceVersion20100801.PutMetricData")
+        .header("authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/monitoring/aws4_request")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "PutMetricData: HTTP {}", response.status());
+}
+
 /// Creates `bucket` if it does not exist.
 pub async fn bucket(s3: &aws_sdk_s3::Client, bucket: &str) {
     let _ = s3.create_bucket().bucket(bucket).send().await;
