@@ -70,8 +70,13 @@ pub trait ObjectStore: Send + Sync + 'static {
         prefix: &str,
         token: Option<String>,
     ) -> impl Future<Output = Result<ListPage, ObjectError>> + Send;
-    /// The folders right under `prefix` (common prefixes at `/`), every page.
-    fn folders(&self, bucket: &str, prefix: &str) -> impl Future<Output = Result<Vec<String>, ObjectError>> + Send;
+    /// The common prefixes right under `prefix` up to `delimiter` (folders at `/`), every page.
+    fn folders(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: &str,
+    ) -> impl Future<Output = Result<Vec<String>, ObjectError>> + Send;
 }
 
 /// Amazon S3 (or an S3-compatible server named by `AWS_ENDPOINT_URL[_S3]`, then addressed
@@ -253,10 +258,10 @@ impl ObjectStore for S3Store {
         Ok(ListPage { objects, next: listing.next })
     }
 
-    async fn folders(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, ObjectError> {
+    async fn folders(&self, bucket: &str, prefix: &str, delimiter: &str) -> Result<Vec<String>, ObjectError> {
         let (mut folders, mut token) = (Vec::new(), None);
         loop {
-            let page = self.list_detailed(bucket, prefix, Some("/"), token).await?;
+            let page = self.list_detailed(bucket, prefix, Some(delimiter), token).await?;
             folders.extend(page.folders);
             match page.next {
                 Some(next) => token = Some(next),
