@@ -14,10 +14,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::alert::{Alerts, SlackSettings};
 use crate::api_key::{ApiKey, ApiKeySource};
 use crate::aws_sdk::SharedSdkConfig;
-use crate::backfill::{KeyFilter, LogKind, PlanRequest, TimeWindow};
+use crate::backfill::{KeyFilter, PlanRequest, TimeWindow};
 use crate::config::Config;
 use crate::deadline::Deadline;
 use crate::failure_queue::FailureQueue;
+use crate::format::sources::{self, Source};
 use crate::intake::{DryRunIntake, HttpIntake, Intake};
 use crate::pipeline::{Forwarder, Outcome};
 use crate::replay;
@@ -174,17 +175,17 @@ struct Filters {
     /// Only these regions (comma-separated).
     #[arg(long, value_delimiter = ',')]
     regions: Vec<String>,
-    /// Only CloudTrail files or GuardDuty exports.
+    /// Only this kind's logs: a kind of the table of sources with a date layout (cloudtrail,
+    /// guardduty, vpc, waf, elb, route53, network-firewall, cloudfront, s3-access).
     #[arg(long, value_parser = parse_kind)]
-    kind: Option<LogKind>,
+    kind: Option<&'static Source>,
 }
 
-fn parse_kind(text: &str) -> Result<LogKind, String> {
-    match text {
-        "cloudtrail" => Ok(LogKind::CloudTrail),
-        "guardduty" => Ok(LogKind::GuardDuty),
-        other => Err(format!("{other:?}: expected cloudtrail or guardduty")),
-    }
+fn parse_kind(text: &str) -> Result<&'static Source, String> {
+    sources::backfilled().find(|row| row.name.eq_ignore_ascii_case(text)).ok_or_else(|| {
+        let names: Vec<&str> = sources::backfilled().map(|row| row.name).collect();
+        format!("{text:?}: expected one of {}", names.join(", "))
+    })
 }
 
 impl Filters {
@@ -495,12 +496,13 @@ async fn plan(filters: Filters, source: &str, config: &Config) -> ExitCode {
     }
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
-        "planned {} objects, {} ({} bytes); {} digest files left out; {} list requests in {:.1} s ({:.0} objects/s)",
+        "planned {} objects, {} ({} bytes); {} digest files left out; {} list requests ({} keys) in {:.1} s ({:.0} objects/s)",
         totals.objects,
         indicatif::HumanBytes(totals.bytes),
         totals.bytes,
         totals.digests,
         totals.listings,
+        totals.keys_listed,
         seconds,
         totals.objects as f64 / seconds.max(1e-9)
     );

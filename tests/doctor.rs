@@ -228,3 +228,39 @@ async fn routes_say_which_way_each_endpoint_goes_and_whether_it_connects() {
     assert!(broken.starts_with("✗") && broken.contains("connection failed"), "{broken}");
     assert!(line(&stdout, &format!("route to S3 ({emulator})")).starts_with("✓"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parquet_flow_logs_are_surveyed_and_read_as_the_function_reads_them() {
+    let b = "slf-wiring-doctor-parquet";
+    let s3 = moto::s3().await;
+    moto::bucket(&s3, b).await;
+    let hive = "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1";
+    let key = |day: &str, hour: &str| {
+        format!(
+            "{hive}/year=2026/month=11/day={day}/hour={hour}/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_202611{day}T{hour}05Z_h{day}{hour}.log.parquet"
+        )
+    };
+    // A minimal Parquet layout: the magic at both ends around a footer of 4 bytes.
+    let parquet = |body: &[u8]| [b"PAR1".as_slice(), body, &[1, 2, 3, 4], &4u32.to_le_bytes(), b"PAR1"].concat();
+    let newest = key("25", "07");
+    for k in [key("24", "23"), key("25", "06"), newest.clone()] {
+        put(&s3, b, &k, parquet(&[0; 100])).await;
+    }
+    let text = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-1_20261125T0705Z_t.log.gz";
+    put(&s3, b, text, gzip(b"version account-id interface-id\n")).await;
+    seed(&s3, b, aws_sdk_s3::types::NotificationConfiguration::builder().build()).await;
+    let intake = TestIntake::start(KEY).await;
+    let (_, stdout) = doctor(&intake, b, &[("DD_API_KEY", KEY)]).await;
+    let parquet_line = line(&stdout, &format!("s3://{b} newest vpc-parquet file readable (source:vpc)"));
+    assert!(parquet_line.starts_with("✓ "), "{stdout}");
+    assert!(parquet_line.contains(&newest) && parquet_line.contains("4-byte footer read by a ranged GET"), "{stdout}");
+    assert!(line(&stdout, &format!("s3://{b} newest vpc file readable (source:vpc)")).contains("gzip"), "{stdout}");
+
+    // A `.parquet` object that is not Parquet is named.
+    let fake = key("26", "00");
+    put(&s3, b, &fake, b"version account-id\n2 1 eni-1\n".to_vec()).await;
+    let (ok, stdout) = doctor(&intake, b, &[("DD_API_KEY", KEY)]).await;
+    assert!(!ok);
+    let parquet_line = line(&stdout, &format!("s3://{b} newest vpc-parquet file readable"));
+    assert!(parquet_line.starts_with("✗ ") && parquet_line.contains("is not a Parquet file"), "{stdout}");
+}

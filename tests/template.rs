@@ -520,3 +520,26 @@ fn the_member_template_sends_findings_to_the_central_bus_with_a_role() {
     assert_eq!(sources, ["aws.guardduty", "aws.securityhub"]);
     assert!(t.get("Transform").is_none(), "plain CloudFormation, for StackSets");
 }
+
+#[test]
+fn s3_access_logs_are_admitted_by_their_prefix_only_when_it_is_named() {
+    let t = template();
+    let parameter = &t["Parameters"]["S3AccessLogsPrefix"];
+    assert_eq!(parameter["Default"], json!(""));
+    assert_eq!(
+        t["Conditions"]["HasS3AccessLogsPrefix"],
+        json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "S3AccessLogsPrefix"}, ""]}]})
+    );
+    let rule = &resources(&t)["S3ObjectCreatedRule"];
+    let keys = rule["Properties"]["EventPattern"]["detail"]["object"]["key"].as_array().unwrap();
+    // The suffixes stay; the prefix is added only when named (never an empty prefix, which
+    // would admit every key).
+    for suffix in [".gz", ".log", ".parquet"] {
+        assert!(keys.contains(&json!({"suffix": suffix})), "{keys:?}");
+    }
+    let prefix = json!({"Fn::If": ["HasS3AccessLogsPrefix", {"prefix": {"Ref": "S3AccessLogsPrefix"}}, {"Ref": "AWS::NoValue"}]});
+    assert!(keys.contains(&prefix), "{keys:?}");
+    let pattern = regex::Regex::new(parameter["AllowedPattern"].as_str().unwrap()).unwrap();
+    assert!(pattern.is_match("access-logs/") && pattern.is_match("") && pattern.is_match("logs/my-bucket-"));
+    assert!(!pattern.is_match("/access") && !pattern.is_match("access*"));
+}

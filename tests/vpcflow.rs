@@ -1,7 +1,8 @@
 //! VPC Flow Logs end to end, through the S3 emulator and the enforcing intake: every shared
 //! sample (header skipped, default lines raw, custom formats as attributes), Parquet giving
-//! the same logs as text, and bad input (a header that does not match its lines, a
-//! truncated Parquet file) counted without losing anything else.
+//! the same logs as text, bad input (a header that does not match its lines, a truncated
+//! Parquet file) counted without losing anything else, and a Parquet range cut mid-response
+//! resumed through the fault proxy.
 
 mod support;
 
@@ -17,6 +18,7 @@ use security_log_forwarder::pipeline::Outcome;
 use serde_json::Value;
 use support::intake::TestIntake;
 use support::moto;
+use support::s3_proxy::S3Proxy;
 
 const KEY: &str = "s3-test-key";
 const BUCKET: &str = "slf-vpcflow";
@@ -256,4 +258,28 @@ async fn bad_input_is_counted_and_nothing_else_is_lost() {
             .filter(|e| e.get("message").is_none())
             .all(|e| e["srcport"].is_i64() && e.get("timestamp").is_none())
     );
+}
+
+#[tokio::test]
+async fn a_parquet_range_cut_mid_response_resumes_where_it_stopped() {
+    let s3 = moto::s3().await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let fields: Vec<String> = ["version", "interface-id", "srcport", "start", "action"].map(str::to_owned).to_vec();
+    let lines: Vec<String> = (0..20_000).map(|i| format!("3 eni-{i} 443 {now} ACCEPT")).collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let key = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/24/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_20261124T1205Z_fault-range-cut.log.parquet";
+    moto::put(&s3, BUCKET, key, parquet_of(&fields, &lines, 5000)).await;
+
+    let proxy = S3Proxy::start(moto::endpoint()).await;
+    let intake = TestIntake::start(KEY).await;
+    let store = security_log_forwarder::store::S3Store::with_endpoint(proxy.url());
+    let forwarder = support::forwarder_with_store(&intake.url(), KEY, &[], store);
+    let outcome = forwarder.handle(&s3_event(&[key.to_owned()]), Deadline::none()).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error.map(|e| e.describe()));
+    let stats = &outcome.stats;
+    eprintln!("resumed {key}: {stats}");
+    assert_eq!((stats.entries_sent, stats.resumed_reads), (20_000, 1), "one resumed range, every row sent");
+    let interfaces: std::collections::HashSet<String> =
+        intake.accepted_entries().iter().map(|e| e["interface_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(interfaces.len(), 20_000, "every row exactly once");
 }

@@ -3,10 +3,12 @@
 //! completed objects.
 
 pub mod checkpoint;
+pub mod filter;
 pub mod manifest;
 pub mod plan;
+pub mod walk;
 pub mod window;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use plan::{KeyFilter, LogKind, PlanError, PlanRequest, PlanTotals, PlannedObject, plan};
+pub use plan::{KeyFilter, PlanError, PlanRequest, PlanTotals, PlannedObject, plan};
 pub use window::{TimeWindow, WindowError};

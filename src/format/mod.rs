@@ -9,6 +9,7 @@ pub(crate) mod cloudtrail;
 pub(crate) mod decode;
 mod flow_parquet;
 mod gunzip;
+pub mod key_names;
 pub(crate) mod lines;
 pub mod log_events;
 pub mod log_routes;

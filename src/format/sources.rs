@@ -23,6 +23,7 @@
 //!
 //! The same rule applies to every kind, CloudTrail and GuardDuty exports included.
 
+use super::key_names::{cloudfront_name, config_check, delivery_check, is_flow_parquet, s3_access_name};
 use super::object_kind::ObjectKind;
 
 pub use crate::entry::json_record::Members;
@@ -115,25 +116,34 @@ pub enum RecordDate {
     Unknown,
 }
 
-/// Where a kind files its objects by date, for `plan` and `replay`.
+/// Where a kind files its objects by date, for `plan` and `replay`: one generic walk
+/// (`backfill::walk`) follows it for every kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateLayout {
-    /// `…AWSLogs/[o-…/]<account>/<service>/` then `before` folders (a log type), the
-    /// region (or VPC), `after` folders (a web ACL, a firewall), then `YYYY/MM/DD/`.
-    AwsLogs {
-        /// Folders between the service and the region.
-        before: u8,
-        /// Folders between the region and the year.
-        after: u8,
-    },
-    /// The file name starts with the date or holds it after the first `.`
-    /// (`2026-11-24-12-00-00-…`, `<distribution>.2026-11-24-12.…`).
-    FileName,
+    /// `…AWSLogs/[o-…/]<account>/<service>/`, then these folders, then `YYYY/MM/DD/` (hour
+    /// and minute folders below are listed with their day). Hive-style keys
+    /// (`aws-account-id=…/aws-service=…/aws-region=…/year=…/month=…/day=…/`) follow the
+    /// same layout.
+    AwsLogs(&'static [PathPart]),
+    /// Under the log prefix: files named `YYYY-MM-DD-HH-MM-SS-…`, or, partitioned,
+    /// `<account>/<region>/<bucket>/YYYY/MM/DD/` folders of them (S3 server access logs).
+    DatedNames,
+    /// Under the log prefix: files named `<distribution>.YYYY-MM-DD-HH.…` (CloudFront).
+    DistributionNames,
     /// No date in the key.
     None,
 }
 
-const AWS_LOGS: DateLayout = DateLayout::AwsLogs { before: 0, after: 0 };
+/// A folder between a kind's service folder and its date folders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPart {
+    /// The Region (`--regions` prunes here).
+    Region,
+    /// Any name: a log type, a web ACL, a firewall, a VPC, a bucket.
+    Named,
+}
+
+const AWS_LOGS: DateLayout = DateLayout::AwsLogs(&[PathPart::Region]);
 
 /// The table. Order matters: the first row whose key patterns match wins.
 pub const SOURCES: &[Source] = &[
@@ -258,7 +268,7 @@ pub const SOURCES: &[Source] = &[
         ddsource: "waf",
         service: "waf",
         date: RecordDate::Member("timestamp", DateFormat::EpochMillis),
-        backfill: DateLayout::AwsLogs { before: 0, after: 1 },
+        backfill: DateLayout::AwsLogs(&[PathPart::Region, PathPart::Named]),
         skip: None,
     },
     Source {
@@ -282,7 +292,7 @@ pub const SOURCES: &[Source] = &[
         ddsource: "route53",
         service: "route53",
         date: RecordDate::Member("query_timestamp", DateFormat::Rfc3339),
-        backfill: AWS_LOGS,
+        backfill: DateLayout::AwsLogs(&[PathPart::Named]),
         skip: None,
     },
     Source {
@@ -294,7 +304,7 @@ pub const SOURCES: &[Source] = &[
         ddsource: "network-firewall",
         service: "network-firewall",
         date: RecordDate::Member("event_timestamp", DateFormat::EpochSeconds),
-        backfill: DateLayout::AwsLogs { before: 1, after: 1 },
+        backfill: DateLayout::AwsLogs(&[PathPart::Named, PathPart::Region, PathPart::Named]),
         skip: None,
     },
     Source {
@@ -306,7 +316,7 @@ pub const SOURCES: &[Source] = &[
         ddsource: "cloudfront",
         service: "cloudfront",
         date: RecordDate::Line(LineDate::TabDateTime),
-        backfill: DateLayout::FileName,
+        backfill: DateLayout::DistributionNames,
         skip: None,
     },
     Source {
@@ -318,7 +328,7 @@ pub const SOURCES: &[Source] = &[
         ddsource: "s3",
         service: "s3",
         date: RecordDate::Line(LineDate::Bracketed),
-        backfill: DateLayout::FileName,
+        backfill: DateLayout::DatedNames,
         skip: None,
     },
     // An object of no known kind when `DD_UNKNOWN_OBJECTS=skip` (its first bytes are still
@@ -350,42 +360,6 @@ pub const SOURCES: &[Source] = &[
     },
 ];
 
-/// `<distribution id>.YYYY-MM-DD-HH.<unique>[.gz]`: CloudFront standard logs.
-fn cloudfront_name(name: &str) -> bool {
-    let mut parts = name.split('.');
-    let (Some(id), Some(hour), Some(unique)) = (parts.next(), parts.next(), parts.next()) else { return false };
-    (8..=20).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        && is_dashed_date(hour, 4)
-        && !unique.is_empty()
-}
-
-/// `YYYY-MM-DD-HH-MM-SS-<unique>`: S3 server access logs (simple and partitioned layouts).
-fn s3_access_name(name: &str) -> bool {
-    name.len() > 20 && is_dashed_date(&name[..19], 6) && name.as_bytes()[19] == b'-'
-}
-
-/// `n` dash-separated numbers, the first of 4 digits and the others of 2.
-fn is_dashed_date(text: &str, n: usize) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() == n
-        && parts
-            .iter()
-            .enumerate()
-            .all(|(i, p)| p.len() == if i == 0 { 4 } else { 2 } && p.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// AWS Config's delivery check, `ConfigWritabilityCheckFile`.
-fn config_check(name: &str) -> bool {
-    name == "ConfigWritabilityCheckFile"
-}
-
-/// Files AWS services write to check they can deliver: `ELBAccessLogTestFile`,
-/// `aws-programmatic-access-test-object`.
-fn delivery_check(name: &str) -> bool {
-    matches!(name, "ELBAccessLogTestFile" | "aws-programmatic-access-test-object")
-}
-
 /// A row for a kind that only CloudWatch Logs groups hold: matched by no key or first
 /// bytes, only by the routes of `format::log_routes`; dated by its events' timestamps.
 const fn log_group_row(kind: ObjectKind, name: &'static str, ddsource: &'static str) -> Source {
@@ -403,27 +377,25 @@ const fn log_group_row(kind: ObjectKind, name: &'static str, ddsource: &'static 
     }
 }
 
-/// `<account>_vpcflowlogs_<region>_<flow log id>_<date>_<hash>.log.parquet`.
-fn is_flow_parquet(name: &str) -> bool {
-    name.ends_with(".parquet") && name.contains("_vpcflowlogs_")
-}
-
 /// The row of `kind`.
 pub fn source(kind: ObjectKind) -> &'static Source {
     SOURCES.iter().find(|row| row.kind == kind).unwrap_or(&SOURCES[SOURCES.len() - 1])
 }
 
-/// The `AWSLogs/<account>/<service>/` folder names of the kinds read (not skipped) that file
-/// their objects by date there, with their layout: what `plan` walks.
-pub fn aws_logs_service(folder: &str) -> Option<(u8, u8)> {
-    SOURCES.iter().filter(|row| row.skip.is_none()).find_map(|row| match row.backfill {
-        DateLayout::AwsLogs { before, after } => row
-            .keys
+/// The row read (not skipped) whose objects are filed under the `AWSLogs/<account>/<service>/`
+/// folder `folder` (`aws-service=<service>` in the Hive style): what `plan` walks.
+pub fn aws_logs_service(folder: &str) -> Option<&'static Source> {
+    let folder = folder.strip_prefix("aws-service=").unwrap_or(folder);
+    SOURCES.iter().filter(|row| row.skip.is_none() && matches!(row.backfill, DateLayout::AwsLogs(_))).find(|row| {
+        row.keys
             .iter()
             .any(|key| matches!(key, KeyPattern::Folder(name) | KeyPattern::FileToken(name) if *name == folder))
-            .then_some((before, after)),
-        _ => None,
     })
+}
+
+/// The rows `plan --kind` accepts: read, with a date layout.
+pub fn backfilled() -> impl Iterator<Item = &'static Source> {
+    SOURCES.iter().filter(|row| row.skip.is_none() && row.backfill != DateLayout::None)
 }
 
 /// The row named `name` (user rules).
@@ -443,10 +415,15 @@ mod tests {
             assert_eq!(named(row.name).map(|r| r.kind), Some(row.kind));
         }
         assert!(SOURCES.last().is_some_and(|row| row.keys.is_empty() && row.head.is_none()), "the fallback is last");
-        assert_eq!(aws_logs_service("CloudTrail"), Some((0, 0)));
-        assert_eq!(aws_logs_service("WAFLogs"), Some((0, 1)));
-        assert_eq!(aws_logs_service("network-firewall"), Some((1, 1)));
-        assert_eq!(aws_logs_service("Config"), None, "skipped kinds are not walked");
+        let layout = |folder| aws_logs_service(folder).map(|row| row.backfill);
+        assert_eq!(layout("CloudTrail"), Some(AWS_LOGS));
+        assert_eq!(layout("aws-service=vpcflowlogs"), Some(AWS_LOGS));
+        assert_eq!(layout("WAFLogs"), Some(DateLayout::AwsLogs(&[PathPart::Region, PathPart::Named])));
+        assert_eq!(
+            layout("network-firewall"),
+            Some(DateLayout::AwsLogs(&[PathPart::Named, PathPart::Region, PathPart::Named]))
+        );
+        assert_eq!(layout("Config"), None, "skipped kinds are not walked");
         // Rows matched by no key and no first bytes: the fallbacks (the unknown object, the
         // generic lines) and the log-group kinds, which only CloudWatch Logs routes reach.
         let last = SOURCES.len() - 1;

@@ -155,7 +155,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         deadline: Deadline,
     ) -> Result<Body, ObjectError> {
         if kind.source().reader == Reader::FlowParquet {
-            return self.store().open_ranged(bucket, key, version).await.map(Body::Ranged);
+            return self.store().open_ranged(bucket, key, version, deadline).await.map(Body::Ranged);
         }
         self.store().open(bucket, key, version, deadline).await.map(Body::Stream)
     }
@@ -221,9 +221,9 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         let (mut sink, rx) = self.0.deliverer.sink(deadline);
         sink.skip_delivered(skip);
         let named = name.clone();
-        let resumes = match &body {
-            Body::Stream(body) => body.resumes.clone(),
-            Body::Ranged(_) => None,
+        let (resumes, ranged) = match &body {
+            Body::Stream(body) => (body.resumes.clone(), None),
+            Body::Ranged(source) => (None, Some(source.clone())),
         };
         let reading = tokio::task::spawn_blocking(move || {
             // Local files keep their path as the key and no bucket, as in their entries so far.
@@ -248,6 +248,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         };
         stats.merge(&delivered.stats);
         stats.resumed_reads += resumes.map_or(0, |r| u64::from(r.load(std::sync::atomic::Ordering::Relaxed)));
+        stats.resumed_reads += ranged.map_or(0, |source| u64::from(source.resumes()));
         if let (ObjectName::S3 { bucket, key }, false) = (&name, matches!(read, Ok(ObjectRead::Skipped(_)))) {
             // Our own record of what was read: an investigation goes from a log's `s3ref` (or
             // its account and date) to the object here.

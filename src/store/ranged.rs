@@ -12,6 +12,10 @@ pub trait RangeRead: Send + Sync {
     fn size(&self) -> u64;
     /// Bytes `start..start + len` (fewer only at the end of the object).
     fn read_range(&self, start: u64, len: usize) -> io::Result<Bytes>;
+    /// How many times a read resumed after a broken connection.
+    fn resumes(&self) -> u32 {
+        0
+    }
 }
 
 /// A local file (replay).

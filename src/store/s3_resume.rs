@@ -3,7 +3,8 @@
 //! read, pinned to the same object version (its version id, else `If-Match` on its ETag), a
 //! bounded number of times with backoff and within the deadline. No byte is read twice and
 //! none is skipped, so no record is sent twice; an object that changed meanwhile is an error
-//! of its own ([`ObjectChanged`]).
+//! of its own ([`ObjectChanged`]). Ranged reads (Parquet) resume the same way: a response
+//! cut inside its range continues with a GET of the bytes it still owed.
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -11,6 +12,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::operation::get_object::builders::GetObjectFluentBuilder;
 use tokio_util::io::SyncIoBridge;
 
 use crate::deadline::Deadline;
@@ -42,42 +45,34 @@ pub(crate) enum Pin {
     None,
 }
 
-/// A streamed object body that resumes where it broke.
-pub(crate) struct ResumingBody {
-    client: aws_sdk_s3::Client,
-    handle: tokio::runtime::Handle,
-    bucket: String,
-    key: String,
-    pin: Pin,
-    size: Option<u64>,
-    offset: u64,
-    current: Box<dyn Read + Send>,
-    resumes: Arc<AtomicU32>,
-    deadline: Deadline,
+/// What resumes the reads of one object: the object, the version they are pinned to, the
+/// resumptions made so far (shared by every read of the object) and the deadline.
+pub(crate) struct Resumer {
+    pub(crate) client: aws_sdk_s3::Client,
+    pub(crate) handle: tokio::runtime::Handle,
+    pub(crate) bucket: String,
+    pub(crate) key: String,
+    pub(crate) pin: Pin,
+    pub(crate) resumes: Arc<AtomicU32>,
+    pub(crate) deadline: Deadline,
 }
 
-impl ResumingBody {
-    /// `first` is the body of a whole-object GET that answered `pin` and `size`.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        client: aws_sdk_s3::Client,
-        handle: tokio::runtime::Handle,
-        bucket: &str,
-        key: &str,
-        pin: Pin,
-        size: Option<u64>,
-        first: Box<dyn Read + Send>,
-        resumes: Arc<AtomicU32>,
-        deadline: Deadline,
-    ) -> Self {
-        let (bucket, key) = (bucket.to_owned(), key.to_owned());
-        Self { client, handle, bucket, key, pin, size, offset: 0, current: first, resumes, deadline }
+impl Resumer {
+    /// A GET of `range` (`bytes=a-` or `bytes=a-b`) pinned to the object's version.
+    pub(crate) fn ranged_get(&self, range: String) -> GetObjectFluentBuilder {
+        let request = self.client.get_object().bucket(&self.bucket).key(&self.key).range(range);
+        match &self.pin {
+            Pin::Version(version) => request.version_id(version),
+            Pin::ETag(etag) => request.if_match(etag),
+            Pin::None => request,
+        }
     }
 
-    /// Replaces the broken stream by a ranged GET from the current offset, or gives the
-    /// failure back (as a lost connection) when resuming is not possible or not allowed any
-    /// more.
-    fn resume(&mut self, failure: io::Error) -> io::Result<()> {
+    /// Replaces a read broken at `offset` by a GET of `range` (the bytes still to read), or
+    /// gives the failure back (as a lost connection) when resuming is not possible or not
+    /// allowed any more; an object replaced meanwhile is [`ObjectChanged`]. Waits with
+    /// backoff first (on the blocking thread the read runs on).
+    pub(crate) async fn reopen(&self, range: String, failure: io::Error, offset: u64) -> io::Result<GetObjectOutput> {
         let lost = |failure| io::Error::other(ConnectionLost(failure));
         if matches!(self.pin, Pin::None) {
             return Err(lost(failure));
@@ -91,23 +86,12 @@ impl ResumingBody {
             }
             self.resumes.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
-                bucket = %self.bucket, key = %self.key, offset = self.offset, attempt = attempt + 1, error = %failure,
-                "the S3 stream broke mid-object; resuming from the offset already read"
+                bucket = %self.bucket, key = %self.key, offset, attempt = attempt + 1, error = %failure,
+                "the S3 read broke mid-response; resuming from the offset already read"
             );
             std::thread::sleep(wait);
-            let mut request =
-                self.client.get_object().bucket(&self.bucket).key(&self.key).range(format!("bytes={}-", self.offset));
-            request = match &self.pin {
-                Pin::Version(version) => request.version_id(version),
-                Pin::ETag(etag) => request.if_match(etag),
-                Pin::None => request,
-            };
-            match self.handle.block_on(request.send()) {
-                Ok(response) => {
-                    let body = SyncIoBridge::new_with_handle(response.body.into_async_read(), self.handle.clone());
-                    self.current = Box::new(body);
-                    return Ok(());
-                }
+            match self.ranged_get(range.clone()).send().await {
+                Ok(response) => return Ok(response),
                 Err(err) => {
                     let changed = err.code() == Some("PreconditionFailed")
                         || err.raw_response().is_some_and(|r| r.status().as_u16() == 412);
@@ -118,6 +102,31 @@ impl ResumingBody {
                 }
             }
         }
+    }
+}
+
+/// A streamed object body that resumes where it broke.
+pub(crate) struct ResumingBody {
+    resumer: Resumer,
+    size: Option<u64>,
+    offset: u64,
+    current: Box<dyn Read + Send>,
+}
+
+impl ResumingBody {
+    /// `first` is the body of a whole-object GET that answered the resumer's pin and `size`.
+    pub(crate) fn new(resumer: Resumer, size: Option<u64>, first: Box<dyn Read + Send>) -> Self {
+        Self { resumer, size, offset: 0, current: first }
+    }
+
+    /// Replaces the broken stream by a ranged GET from the current offset.
+    fn resume(&mut self, failure: io::Error) -> io::Result<()> {
+        let resumer = &self.resumer;
+        let reopened = resumer.reopen(format!("bytes={}-", self.offset), failure, self.offset);
+        let response = resumer.handle.block_on(reopened)?;
+        let body = SyncIoBridge::new_with_handle(response.body.into_async_read(), resumer.handle.clone());
+        self.current = Box::new(body);
+        Ok(())
     }
 }
 

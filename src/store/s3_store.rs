@@ -5,15 +5,15 @@
 use std::future::Future;
 use std::io::{self, Read};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::sync::OnceCell;
 use tokio_util::io::SyncIoBridge;
 
 use super::ranged::RangeRead;
 use super::s3_errors::{KmsThrottling, ObjectError, ObjectErrorKind};
-use super::s3_resume::{Pin, ResumingBody};
+use super::s3_resume::{Pin, Resumer, ResumingBody};
 use crate::aws_sdk::SharedSdkConfig;
 use crate::deadline::Deadline;
 
@@ -56,12 +56,14 @@ pub trait ObjectStore: Send + Sync + 'static {
         version: Option<&str>,
         deadline: Deadline,
     ) -> impl Future<Output = Result<ObjectBody, ObjectError>> + Send;
-    /// Opens an object for reads by byte ranges (Parquet), its current version or `version`.
+    /// Opens an object for reads by byte ranges (Parquet), its current version or `version`
+    /// (resuming a broken range before `deadline`).
     fn open_ranged(
         &self,
         bucket: &str,
         key: &str,
         version: Option<&str>,
+        deadline: Deadline,
     ) -> impl Future<Output = Result<Arc<dyn RangeRead>, ObjectError>> + Send;
     /// Lists one page of keys under `prefix`.
     fn list(
@@ -70,8 +72,13 @@ pub trait ObjectStore: Send + Sync + 'static {
         prefix: &str,
         token: Option<String>,
     ) -> impl Future<Output = Result<ListPage, ObjectError>> + Send;
-    /// The folders right under `prefix` (common prefixes at `/`), every page.
-    fn folders(&self, bucket: &str, prefix: &str) -> impl Future<Output = Result<Vec<String>, ObjectError>> + Send;
+    /// The common prefixes right under `prefix` up to `delimiter` (folders at `/`), every page.
+    fn folders(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: &str,
+    ) -> impl Future<Output = Result<Vec<String>, ObjectError>> + Send;
 }
 
 /// Amazon S3 (or an S3-compatible server named by `AWS_ENDPOINT_URL[_S3]`, then addressed
@@ -217,11 +224,10 @@ impl ObjectStore for S3Store {
         let size = response.content_length().and_then(|n| u64::try_from(n).ok());
         let etag = response.e_tag().map(str::to_owned);
         let pin = pin_of(response.version_id(), response.e_tag());
-        let handle = tokio::runtime::Handle::current();
-        let first = Box::new(SyncIoBridge::new_with_handle(response.body.into_async_read(), handle.clone()));
-        let resumes = Arc::new(AtomicU32::new(0));
-        let reader =
-            ResumingBody::new(client.clone(), handle, bucket, key, pin, size, first, resumes.clone(), deadline);
+        let resumer = resumer(client, bucket, key, pin, deadline);
+        let first = Box::new(SyncIoBridge::new_with_handle(response.body.into_async_read(), resumer.handle.clone()));
+        let resumes = resumer.resumes.clone();
+        let reader = ResumingBody::new(resumer, size, first);
         Ok(ObjectBody { reader: Box::new(reader), size, resumes: Some(resumes), etag })
     }
 
@@ -230,6 +236,7 @@ impl ObjectStore for S3Store {
         bucket: &str,
         key: &str,
         version: Option<&str>,
+        deadline: Deadline,
     ) -> Result<Arc<dyn RangeRead>, ObjectError> {
         let client = self.client().await;
         let head = client
@@ -242,9 +249,7 @@ impl ObjectStore for S3Store {
             .map_err(|err| ObjectError::from_sdk(bucket, key, err))?;
         let size = head.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
         let pin = pin_of(head.version_id(), head.e_tag());
-        let handle = tokio::runtime::Handle::current();
-        let (bucket, key) = (bucket.to_owned(), key.to_owned());
-        Ok(Arc::new(S3Ranges { client: client.clone(), handle, bucket, key, pin, size }))
+        Ok(Arc::new(S3Ranges { resumer: resumer(client, bucket, key, pin, deadline), size }))
     }
 
     async fn list(&self, bucket: &str, prefix: &str, token: Option<String>) -> Result<ListPage, ObjectError> {
@@ -253,10 +258,10 @@ impl ObjectStore for S3Store {
         Ok(ListPage { objects, next: listing.next })
     }
 
-    async fn folders(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, ObjectError> {
+    async fn folders(&self, bucket: &str, prefix: &str, delimiter: &str) -> Result<Vec<String>, ObjectError> {
         let (mut folders, mut token) = (Vec::new(), None);
         loop {
-            let page = self.list_detailed(bucket, prefix, Some("/"), token).await?;
+            let page = self.list_detailed(bucket, prefix, Some(delimiter), token).await?;
             folders.extend(page.folders);
             match page.next {
                 Some(next) => token = Some(next),
@@ -266,13 +271,17 @@ impl ObjectStore for S3Store {
     }
 }
 
-/// An S3 object read by ranged GETs, each pinned to the version first seen.
+/// What resumes the reads of an object pinned to `pin`.
+fn resumer(client: &aws_sdk_s3::Client, bucket: &str, key: &str, pin: Pin, deadline: Deadline) -> Resumer {
+    let handle = tokio::runtime::Handle::current();
+    let (bucket, key, resumes) = (bucket.to_owned(), key.to_owned(), Arc::new(AtomicU32::new(0)));
+    Resumer { client: client.clone(), handle, bucket, key, pin, resumes, deadline }
+}
+
+/// An S3 object read by ranged GETs, each pinned to the version first seen; a response cut
+/// inside its range continues with a GET of the rest of the range.
 struct S3Ranges {
-    client: aws_sdk_s3::Client,
-    handle: tokio::runtime::Handle,
-    bucket: String,
-    key: String,
-    pin: Pin,
+    resumer: Resumer,
     size: u64,
 }
 
@@ -281,32 +290,35 @@ impl RangeRead for S3Ranges {
         self.size
     }
 
+    fn resumes(&self) -> u32 {
+        self.resumer.resumes.load(Ordering::Relaxed)
+    }
+
     fn read_range(&self, start: u64, len: usize) -> io::Result<Bytes> {
         let end = (start + len as u64).min(self.size);
         if end <= start {
             return Ok(Bytes::new());
         }
-        let request =
-            self.client.get_object().bucket(&self.bucket).key(&self.key).range(format!("bytes={start}-{}", end - 1));
-        let request = match &self.pin {
-            Pin::Version(version) => request.version_id(version),
-            Pin::ETag(etag) => request.if_match(etag),
-            Pin::None => request,
-        };
-        let (bucket, key) = (self.bucket.as_str(), self.key.as_str());
-        self.handle.block_on(async {
-            let response =
+        let resumer = &self.resumer;
+        let (bucket, key) = (resumer.bucket.as_str(), resumer.key.as_str());
+        resumer.handle.block_on(async {
+            let request = resumer.ranged_get(format!("bytes={start}-{}", end - 1));
+            let mut response =
                 request.send().await.map_err(|err| io::Error::other(ObjectError::from_sdk(bucket, key, err)))?;
-            let body = response.body.collect().await.map_err(|err| {
-                let source = Box::new(err);
-                io::Error::other(ObjectError {
-                    bucket: bucket.to_owned(),
-                    key: key.to_owned(),
-                    kind: ObjectErrorKind::Other,
-                    source,
-                })
-            })?;
-            Ok(body.into_bytes())
+            let mut bytes = BytesMut::with_capacity(usize::try_from(end - start).unwrap_or(0));
+            loop {
+                let failure = match response.body.next().await {
+                    Some(Ok(chunk)) => {
+                        bytes.extend_from_slice(&chunk);
+                        continue;
+                    }
+                    None if start + bytes.len() as u64 >= end => return Ok(bytes.freeze()),
+                    None => io::Error::new(io::ErrorKind::UnexpectedEof, "the S3 range ended early"),
+                    Some(Err(err)) => io::Error::other(err),
+                };
+                let offset = start + bytes.len() as u64;
+                response = resumer.reopen(format!("bytes={offset}-{}", end - 1), failure, offset).await?;
+            }
         })
     }
 }

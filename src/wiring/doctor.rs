@@ -10,12 +10,14 @@ use std::fmt::Display;
 use std::process::ExitCode;
 
 use super::merge::{self, FunctionRef};
+use super::objects::ParquetCheck;
 use super::rule_metrics::{CloudWatch, MatchedEvents, describe};
 use super::{Buckets, bucket_name, finding_rules, function_arn, objects};
 use crate::api_key::{ApiKey, ApiKeySource};
 use crate::aws_sdk::SharedSdkConfig;
 use crate::config::{Config, ConfigError};
 use crate::format::ObjectKind;
+use crate::format::sources::Reader;
 use crate::intake::check::{KeyVerdict, host_of, reach_intake, validate_key};
 use crate::store::ObjectErrorKind;
 use crate::store::S3Store;
@@ -293,6 +295,24 @@ async fn check_objects(report: &mut Report, store: &S3Store, bucket: &str) {
                 format!("s3://{bucket} newest {} file readable (source:{})", row.name, row.ddsource)
             }
         };
+        if kind.source().reader == Reader::FlowParquet {
+            match objects::parquet_ends(store, bucket, &object.key).await {
+                Ok(ParquetCheck::Footer(len)) => report.pass(
+                    &name,
+                    format_args!(
+                        "{} (Parquet, {} bytes; its {len}-byte footer read by a ranged GET)",
+                        object.key, object.size
+                    ),
+                ),
+                Ok(ParquetCheck::NotParquet) => report.fail(
+                    &name,
+                    format_args!("{} is not a Parquet file (no PAR1 at its ends)", object.key),
+                    "check what writes .parquet objects to this bucket; the function counts such a file as damaged",
+                ),
+                Err(err) => report.fail(&name, &err, object_fix(err.kind, bucket)),
+            }
+            continue;
+        }
         match store.read_head(bucket, &object.key, HEAD_BYTES).await {
             Ok(head) => {
                 let gzip = if head.starts_with(&[0x1f, 0x8b]) { ", gzip" } else { "" };

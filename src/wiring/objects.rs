@@ -1,12 +1,14 @@
 //! Finds a bucket's newest object of every kind the table of sources reads (CloudTrail,
 //! GuardDuty exports, WAF, load balancers…) without listing it all: a bounded first listing
 //! finds one key of each kind and counts the skipped files seen (digests, Config…); then the
-//! `YYYY/MM/DD` folders above that key are walked down to the latest day, whose objects are
-//! listed for the newest.
+//! `YYYY/MM/DD` folders (Hive-style `year=…/month=…/day=…` too) above that key are walked
+//! down to the latest day, whose objects are listed for the newest. A Parquet object is read
+//! as the function reads it: its size from HeadObject, then its footer by a ranged GET.
 
+use crate::deadline::Deadline;
 use crate::format::ObjectKind;
-use crate::store::ObjectError;
 use crate::store::s3_store::{ListedObject, S3Store};
+use crate::store::{ObjectError, ObjectErrorKind, ObjectStore};
 
 /// Pages (of up to 1000 keys) read at most by one listing.
 const MAX_PAGES: usize = 3;
@@ -67,11 +69,54 @@ fn keep_newest(found: &mut Vec<(ObjectKind, ListedObject)>, kind: ObjectKind, ob
     }
 }
 
-/// The folder above a key's `YYYY/MM/DD/` date folders (`AWSLogs/1/CloudTrail/us-east-1/`).
+/// What a Parquet object's ends say.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum ParquetCheck {
+    /// Both ends carry the `PAR1` magic; the footer's length.
+    Footer(u32),
+    /// Not a Parquet file: no `PAR1` at one end.
+    NotParquet,
+}
+
+/// Reads a Parquet object's first 4 bytes and its last 8 (footer length and magic) by
+/// ranged GETs, as the function does.
+pub(super) async fn parquet_ends(store: &S3Store, bucket: &str, key: &str) -> Result<ParquetCheck, ObjectError> {
+    let source = store.open_ranged(bucket, key, None, Deadline::none()).await?;
+    // A failed range keeps the S3 error's class.
+    let io_error = |source: std::io::Error| {
+        let kind =
+            source.get_ref().and_then(|e| e.downcast_ref::<ObjectError>()).map_or(ObjectErrorKind::Other, |e| e.kind);
+        ObjectError { bucket: bucket.to_owned(), key: key.to_owned(), kind, source: Box::new(source) }
+    };
+    let ends = tokio::task::spawn_blocking(move || {
+        let size = source.size();
+        if size < 12 {
+            return Ok(None);
+        }
+        Ok(Some((source.read_range(0, 4)?, source.read_range(size - 8, 8)?)))
+    })
+    .await
+    .map_err(|err| io_error(std::io::Error::other(err)))?
+    .map_err(io_error)?;
+    Ok(match ends {
+        Some((head, tail)) if &head[..] == b"PAR1" && tail.len() == 8 && &tail[4..] == b"PAR1" => {
+            ParquetCheck::Footer(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]))
+        }
+        _ => ParquetCheck::NotParquet,
+    })
+}
+
+/// The folder above a key's `YYYY/MM/DD/` (or `year=…/month=…/day=…/`) date folders
+/// (`AWSLogs/1/CloudTrail/us-east-1/`).
 fn date_root(key: &str) -> Option<String> {
     let segments: Vec<&str> = key.split('/').collect();
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    let at = segments.windows(4).position(|w| digits(w[0], 4) && digits(w[1], 2) && digits(w[2], 2))?;
+    let digits = |s: &str, n: usize, field: &str| {
+        let s = s.strip_prefix(field).unwrap_or(s);
+        s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let at = segments
+        .windows(4)
+        .position(|w| digits(w[0], 4, "year=") && digits(w[1], 2, "month=") && digits(w[2], 2, "day="))?;
     Some(segments[..at].iter().map(|s| format!("{s}/")).collect())
 }
 
@@ -118,6 +163,10 @@ mod tests {
         assert_eq!(
             date_root("p/AWSLogs/o-1/1/GuardDuty/eu-west-1/2026/01/02/f.jsonl.gz").as_deref(),
             Some("p/AWSLogs/o-1/1/GuardDuty/eu-west-1/")
+        );
+        assert_eq!(
+            date_root("AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=01/day=02/hour=03/f.log.parquet").as_deref(),
+            Some("AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/aws-region=eu-west-1/")
         );
         assert_eq!(date_root("GuardDuty/x.jsonl.gz"), None);
         assert_eq!(date_root("2026/11/24"), None, "a date folder holds the object");

@@ -8,7 +8,9 @@
 //! - `fault-cut-<N>`: the first whole-object GET is cut after N body bytes (`fault-cut-end`:
 //!   all but the last 3), later requests (the ranged GETs that resume it) relayed as they are;
 //! - `fault-changed`: the first GET is cut at half its body, and a resuming GET is answered
-//!   412 `PreconditionFailed`, as S3 answers when the object was replaced meanwhile.
+//!   412 `PreconditionFailed`, as S3 answers when the object was replaced meanwhile;
+//! - `fault-range-cut`: the first ranged GET of the key (a Parquet read) is cut at half its
+//!   body, later requests relayed as they are.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -126,10 +128,27 @@ async fn serve(
             continue;
         }
         let Some((status, headers, body)) = relay(&client, &upstream, &request).await else { return };
+        if request.method == "HEAD" {
+            // The object's own content-length, and no body.
+            let mut head = format!("HTTP/1.1 {status} Relayed\r\n");
+            for (name, value) in headers.iter().filter(|(n, _)| n != "transfer-encoding") {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            let stream = conn.get_mut();
+            if stream.write_all(head.as_bytes()).await.is_err() || stream.flush().await.is_err() {
+                return;
+            }
+            continue;
+        }
         let whole_get = request.method == "GET" && status == 200 && !request.headers.contains_key("range");
         let first_time = whole_get && cut.lock().unwrap().insert(request.path.clone());
+        let first_range = status == 206
+            && request.path.contains("fault-range-cut")
+            && cut.lock().unwrap().insert(format!("{} range", request.path));
         let cut_after = match cut_at(&request.path, body.len()) {
             Some(at) if first_time => Some(at.min(body.len())),
+            _ if first_range => Some(body.len() / 2),
             _ if request.path.contains("fault-drop") && (status == 200 || status == 206) => Some(body.len() / 2),
             _ => None,
         };
