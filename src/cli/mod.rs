@@ -95,19 +95,8 @@ enum Command {
     /// their other filters; with --account-policy: the account-level subscription filter
     /// policy (every group of the account and Region but the excluded ones).
     Attach {
-        /// The bucket, s3://BUCKET (none with --log-group / --log-group-prefix / --account-policy).
-        #[arg(required_unless_present_any = ["log_groups", "log_group_prefix", "account_policy"])]
-        bucket: Option<String>,
-        /// A CloudWatch Logs group to subscribe (repeat for several).
-        #[arg(long = "log-group")]
-        log_groups: Vec<String>,
-        /// Subscribe every group whose name starts with this (with --dry-run: list them).
-        #[arg(long)]
-        log_group_prefix: Option<String>,
-        /// Put the account-level subscription filter policy instead (one per account and
-        /// Region); the function's own log group is always excluded.
-        #[arg(long, conflicts_with_all = ["bucket", "log_groups", "log_group_prefix"])]
-        account_policy: bool,
+        #[command(flatten)]
+        target: Target,
         /// With --account-policy: a group to leave out (repeat for several).
         #[arg(long = "exclude-log-group", requires = "account_policy")]
         exclude_log_groups: Vec<String>,
@@ -137,19 +126,8 @@ enum Command {
     /// Remove our notification configuration from a bucket (or our subscription filter from
     /// log groups), keeping the others.
     Detach {
-        /// The bucket, s3://BUCKET (none with --log-group / --log-group-prefix / --account-policy).
-        #[arg(required_unless_present_any = ["log_groups", "log_group_prefix", "account_policy"])]
-        bucket: Option<String>,
-        /// A CloudWatch Logs group to unsubscribe (repeat for several).
-        #[arg(long = "log-group")]
-        log_groups: Vec<String>,
-        /// Unsubscribe every group whose name starts with this.
-        #[arg(long)]
-        log_group_prefix: Option<String>,
-        /// Remove our account-level subscription filter policy (only when it sends to our
-        /// function: --function-arn, or else any Lambda function).
-        #[arg(long, conflicts_with_all = ["bucket", "log_groups", "log_group_prefix"])]
-        account_policy: bool,
+        #[command(flatten)]
+        target: Target,
         /// Also remove any function configuration sending to this function.
         #[arg(long)]
         function_arn: Option<String>,
@@ -174,6 +152,26 @@ enum Command {
         #[arg(long)]
         log_group_prefix: Option<String>,
     },
+}
+
+/// What `attach` and `detach` wire: a bucket, log groups, or the account's subscription filter
+/// policy.
+#[derive(Args, Debug)]
+struct Target {
+    /// The bucket, s3://BUCKET (none with --log-group / --log-group-prefix / --account-policy).
+    #[arg(required_unless_present_any = ["log_groups", "log_group_prefix", "account_policy"])]
+    bucket: Option<String>,
+    /// A CloudWatch Logs group (repeat for several).
+    #[arg(long = "log-group")]
+    log_groups: Vec<String>,
+    /// Every group whose name starts with this (with --dry-run: listed).
+    #[arg(long)]
+    log_group_prefix: Option<String>,
+    /// The account-level subscription filter policy (one per account and Region): `attach`
+    /// puts ours, always excluding the function's own log group; `detach` removes ours only
+    /// when it sends to our function (--function-arn, or else any Lambda function).
+    #[arg(long, conflicts_with_all = ["bucket", "log_groups", "log_group_prefix"])]
+    account_policy: bool,
 }
 
 impl Cli {

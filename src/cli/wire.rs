@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::{Command, fail};
+use super::{Command, Target, fail};
 use crate::aws_sdk::SharedSdkConfig;
 use crate::config::Config;
 use crate::wiring;
@@ -14,7 +14,7 @@ pub(super) async fn wire(command: Command, config: &Config) -> ExitCode {
         let sdk = SharedSdkConfig::new(config.aws.clone());
         match command {
             Command::Attach {
-                account_policy: true,
+                target: Target { account_policy: true, .. },
                 filter_pattern,
                 function_arn,
                 exclude_log_groups,
@@ -31,15 +31,13 @@ pub(super) async fn wire(command: Command, config: &Config) -> ExitCode {
                 };
                 wiring::account_policy::attach_account_policy(&sdk, &request).await
             }
-            Command::Detach { account_policy: true, function_arn, dry_run, .. } => {
+            Command::Detach { target: Target { account_policy: true, .. }, function_arn, dry_run } => {
                 let function_arn = function_arn.as_deref().map(wiring::function_arn).transpose()?;
                 let policies = wiring::account_policy::AccountPolicies::new(&sdk).await;
                 policies.detach(function_arn.as_deref(), dry_run).await
             }
             Command::Attach {
-                bucket: None,
-                log_groups,
-                log_group_prefix,
+                target: Target { bucket: None, log_groups, log_group_prefix, .. },
                 filter_pattern,
                 function_arn,
                 dry_run,
@@ -52,7 +50,11 @@ pub(super) async fn wire(command: Command, config: &Config) -> ExitCode {
                 }
                 Ok(())
             }
-            Command::Detach { bucket: None, log_groups, log_group_prefix, function_arn, dry_run, .. } => {
+            Command::Detach {
+                target: Target { bucket: None, log_groups, log_group_prefix, .. },
+                function_arn,
+                dry_run,
+            } => {
                 let function_arn = function_arn.as_deref().map(wiring::function_arn).transpose()?;
                 let logs = wiring::log_groups::LogGroups::new(&sdk).await;
                 for group in groups(&logs, log_groups, log_group_prefix.as_deref(), dry_run).await? {
@@ -60,7 +62,15 @@ pub(super) async fn wire(command: Command, config: &Config) -> ExitCode {
                 }
                 Ok(())
             }
-            Command::Attach { bucket: Some(bucket), function_arn, suffix, prefix, via, dry_run, .. } => {
+            Command::Attach {
+                target: Target { bucket: Some(bucket), .. },
+                function_arn,
+                suffix,
+                prefix,
+                via,
+                dry_run,
+                ..
+            } => {
                 let request = wiring::AttachRequest {
                     bucket: wiring::bucket_name(&bucket)?,
                     function_arn: function_arn.as_deref().map(wiring::function_arn).transpose()?,
@@ -71,7 +81,7 @@ pub(super) async fn wire(command: Command, config: &Config) -> ExitCode {
                 };
                 wiring::attach(&wiring::Buckets::new(&sdk).await, &request).await
             }
-            Command::Detach { bucket: Some(bucket), function_arn, dry_run, .. } => {
+            Command::Detach { target: Target { bucket: Some(bucket), .. }, function_arn, dry_run } => {
                 let bucket = wiring::bucket_name(&bucket)?;
                 let function_arn = function_arn.as_deref().map(wiring::function_arn).transpose()?;
                 wiring::detach(&wiring::Buckets::new(&sdk).await, &bucket, function_arn.as_deref(), dry_run).await
