@@ -327,6 +327,30 @@ fn s3_invoke_permissions_are_limited_to_this_account() {
 }
 
 #[test]
+fn log_groups_named_at_deploy_time_get_our_filter_and_logs_may_invoke_only_for_this_account() {
+    let t = template();
+    let transforms = t["Transform"].as_array().expect("a list of transforms");
+    assert_eq!(transforms, &[json!("AWS::LanguageExtensions"), json!("AWS::Serverless-2016-10-31")], "ForEach first");
+    let each = t["Resources"]["Fn::ForEach::LogGroupSubscriptions"].as_array().expect("the loop over LogGroupNames");
+    assert_eq!(each[0], "GroupName");
+    assert_eq!(each[1], json!({ "Ref": "LogGroupNames" }));
+    assert_eq!(t["Parameters"]["LogGroupNames"]["Type"], "CommaDelimitedList");
+    let filter = &each[2]["LogGroupSubscription&{GroupName}"];
+    assert_eq!(filter["Type"], "AWS::Logs::SubscriptionFilter");
+    assert_eq!(filter["Condition"], "HasLogGroupNames", "an empty list makes no filter");
+    assert_eq!(filter["DependsOn"], "CloudWatchLogsPermission", "CloudWatch Logs checks it may invoke first");
+    let p = &filter["Properties"];
+    assert_eq!(p["LogGroupName"], json!({ "Ref": "GroupName" }));
+    assert_eq!(p["FilterName"], "security-log-forwarder", "the name attach, detach and doctor look for");
+    assert_eq!(referenced(&p["DestinationArn"]), Some(function(&t).0));
+    let logs = &resources(&t)["CloudWatchLogsPermission"]["Properties"];
+    assert_eq!(logs["Principal"], "logs.amazonaws.com");
+    assert_eq!(logs["SourceAccount"], json!({ "Ref": "AWS::AccountId" }));
+    let arn = logs["SourceArn"]["Fn::Sub"].as_str().unwrap();
+    assert_eq!(arn, "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*");
+}
+
+#[test]
 fn slack_is_optional_and_reads_only_its_own_secret() {
     let t = template();
     let (_, function) = function(&t);

@@ -1,5 +1,6 @@
 # Sourced by scripts/test and scripts/soak: installs the AWS emulator (moto server: S3, Secrets
-# Manager, SSM, KMS, SQS, CloudWatch Logs and metrics, EventBridge) into a virtualenv when missing or when
+# Manager, SSM, KMS, SQS, CloudWatch Logs and metrics, EventBridge; the server extra also brings
+# the Lambda and IAM the log-group wiring tests create a function in) into a virtualenv when missing or when
 # the pinned spec changed, starts it on a free loopback port, stops it on exit,
 # and points the AWS SDK environment at it.
 venv="${SLF_VENV:-$PWD/.venv}-moto"

@@ -8,9 +8,9 @@ use super::lines::{commit_json_record, date_member};
 use super::log_routes::{LogRoutes, Route};
 use super::logs_payload::LogsPayload;
 use super::sources::Reader;
-use super::vpcflow::default_start;
+use super::vpcflow::{FlowFormat, default_start};
 use crate::entry::cloudtrail::{RecordSummary, RecordWriter};
-use crate::entry::flow::write_flow_line;
+use crate::entry::flow::{FlowField, FlowValue, write_flow_attributes, write_flow_line};
 use crate::entry::log_event::{Event, write_event};
 use crate::entry::{EntryContext, LogOrigin, ObjectAttrs, plain};
 use crate::limits::MAX_RECORD_BYTES;
@@ -29,6 +29,7 @@ pub fn read_events<O: BatchOut>(
     let attrs = ObjectAttrs::for_log_stream(ctx, route.ddsource, route.service, origin);
     let writer = (route.reader == Reader::CloudTrail).then(|| RecordWriter::new(attrs.clone()));
     let date_member = date_member(route.date);
+    let flow = routes.flow_format(&payload.log_group, &payload.log_stream);
     for event in payload.events() {
         let message = event.message.as_bytes();
         if message.len() > MAX_RECORD_BYTES {
@@ -39,14 +40,18 @@ pub fn read_events<O: BatchOut>(
         let event = Event { id: &event.id, timestamp: event.timestamp, message: &event.message };
         match (route.reader, &writer) {
             (Reader::CloudTrail, Some(writer)) => cloudtrail_event(event, writer, &attrs, ctx, sink)?,
-            // A flow log group's events are default-format lines (no header): raw, as from S3.
+            // A flow log group's events are lines without a header: in the fields a user rule
+            // names, as attributes; else default-format lines, raw; as from S3.
             (Reader::FlowLines | Reader::FlowParquet, _) => {
                 let line = event.message.trim().as_bytes();
-                sink.commit(&ctx.rules, line, |out| {
-                    let clamped = write_flow_line(out, ctx, &attrs, line, default_start(line));
-                    append_event_id(out, ctx, event.id);
-                    clamped
-                })?
+                match &flow {
+                    Some(FlowFormat::Custom(fields)) => flow_attributes(event, fields, &attrs, ctx, sink)?,
+                    _ => sink.commit(&ctx.rules, line, |out| {
+                        let clamped = write_flow_line(out, ctx, &attrs, line, default_start(line));
+                        append_event_id(out, ctx, event.id);
+                        clamped
+                    })?,
+                }
             }
             (Reader::JsonLines(how), _) if event.message.trim_start().starts_with('{') => {
                 let record = event.message.trim().as_bytes();
@@ -64,6 +69,29 @@ pub fn read_events<O: BatchOut>(
         }
     }
     Ok(route)
+}
+
+/// A flow-log line in a custom format: its fields as attributes, as from S3 (a line with
+/// another number of fields goes raw, counted as malformed).
+fn flow_attributes<O: BatchOut>(
+    event: Event<'_>,
+    fields: &[FlowField],
+    attrs: &ObjectAttrs,
+    ctx: &EntryContext,
+    sink: &mut EntrySink<O>,
+) -> Result<(), SinkError> {
+    let line = event.message.trim();
+    let values: Vec<&str> = line.split_ascii_whitespace().collect();
+    if values.len() != fields.len() {
+        tracing::warn!("a flow-log event whose fields do not match its rule's was sent as a plain message");
+        return sink.commit_malformed(&ctx.rules, attrs, line.as_bytes());
+    }
+    let pairs = fields.iter().zip(values.iter().map(|v| FlowValue::Text(v)));
+    sink.commit(&ctx.rules, line.as_bytes(), |out| {
+        let clamped = write_flow_attributes(out, ctx, attrs, pairs);
+        append_event_id(out, ctx, event.id);
+        clamped
+    })
 }
 
 /// A CloudTrail record: the log the S3 path builds for it (a record that is not a compact
@@ -119,6 +147,16 @@ mod tests {
     }
 
     fn via_logs(ctx: &EntryContext, group: &str, stream: &str, messages: &[&str]) -> (Stats, Vec<Vec<u8>>) {
+        via_logs_routed(ctx, &LogRoutes::default(), group, stream, messages)
+    }
+
+    fn via_logs_routed(
+        ctx: &EntryContext,
+        routes: &LogRoutes,
+        group: &str,
+        stream: &str,
+        messages: &[&str],
+    ) -> (Stats, Vec<Vec<u8>>) {
         let events: Vec<_> = messages
             .iter()
             .map(|m| serde_json::json!({"id": "1", "timestamp": 1_795_521_540_000_i64, "message": m}))
@@ -128,7 +166,7 @@ mod tests {
         .to_string();
         let payload = LogsPayload::parse(json.as_bytes()).unwrap();
         let mut sink = EntrySink::new(Vec::new());
-        read_events(&payload, &LogRoutes::default(), ctx, &mut sink).unwrap();
+        read_events(&payload, routes, ctx, &mut sink).unwrap();
         entries(sink)
     }
 
@@ -188,6 +226,32 @@ mod tests {
             (v["ddsource"].as_str(), v["message"].as_str()),
             (Some("kube_scheduler"), Some("I1124 11:58:59 scheduled"))
         );
+    }
+
+    #[test]
+    fn a_custom_format_flow_group_named_in_a_rule_gives_the_logs_s3_gives() {
+        let fields = "version interface-id srcaddr dstaddr srcport dstport start end action tcp-flags";
+        let lines = [
+            "5 eni-0a1b 10.0.1.5 10.0.2.9 443 49152 1795521540 1795521600 ACCEPT 19",
+            "5 eni-0a1b - - - - 1795521540 1795521600 - -",
+        ];
+        let routes = LogRoutes::parse(&format!("/net/tgw-flows=vpc({fields})")).unwrap();
+        let ctx = context();
+        let (stats, from_logs) =
+            via_logs_routed(&ctx, &routes, "/net/tgw-flows", "tgw-attach-1", &[lines[0], lines[1], "3 short"]);
+        assert_eq!((stats.records_in, stats.malformed_records), (3, 1));
+        let file = format!("{fields}\n{}\n{}\n", lines[0], lines[1]);
+        let origin = ObjectOrigin { bucket: "b", key: "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/24/x.log" };
+        let mut sink = EntrySink::new(Vec::new());
+        read_object(file.as_bytes(), None, ObjectKind::VpcFlow, u64::MAX, &ctx, origin, &mut sink).unwrap();
+        assert_eq!(from_logs[..2], entries(sink).1[..], "the same logs as from S3");
+        let v: serde_json::Value = serde_json::from_slice(&from_logs[0]).unwrap();
+        assert_eq!(
+            (v["ddsource"].as_str(), v["srcaddr"].as_str(), v["tcp_flags"].as_i64()),
+            (Some("vpc"), Some("10.0.1.5"), Some(19))
+        );
+        let (_, raw) = via_logs_routed(&ctx, &LogRoutes::default(), "/net/tgw-flows", "eni-1", &[lines[0]]);
+        assert!(String::from_utf8_lossy(&raw[0]).contains(r#""message":"5 eni-0a1b"#), "without the rule: raw");
     }
 
     #[test]

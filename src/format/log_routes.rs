@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use super::object_kind::ObjectKind;
 use super::sources::{Reader, RecordDate, Source, named, source};
+use super::vpcflow::FlowFormat;
 
 /// Where a route sends events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,10 +39,13 @@ pub struct LogRoute {
     pub stream: Cow<'static, str>,
     /// The row its events belong to.
     pub to: Target,
+    /// The fields of a VPC flow log group's lines, when a user rule names them (a group
+    /// holds no header line): `vpc(version account-id … tcp-flags)`.
+    pub(crate) flow: Option<FlowFormat>,
 }
 
 const fn route(group: &'static str, stream: &'static str, to: Target) -> LogRoute {
-    LogRoute { group: Cow::Borrowed(group), stream: Cow::Borrowed(stream), to }
+    LogRoute { group: Cow::Borrowed(group), stream: Cow::Borrowed(stream), to, flow: None }
 }
 
 const EKS: &str = "/aws/eks/*/cluster";
@@ -109,7 +113,7 @@ pub struct LogRoutes {
 /// A user rule that cannot be read.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "log group rule {rule:?}: {why}; expected GROUP_GLOB[:STREAM_GLOB]=SOURCE, e.g. /org/trail*=cloudtrail or /net/*:eni-*=vpc"
+    "log group rule {rule:?}: {why}; expected GROUP_GLOB[:STREAM_GLOB]=SOURCE, e.g. /org/trail*=cloudtrail, /net/*:eni-*=vpc or /net/tgw=vpc(version interface-id srcaddr … start end)"
 )]
 pub struct RuleError {
     rule: String,
@@ -119,7 +123,8 @@ pub struct RuleError {
 impl LogRoutes {
     /// Parses `DD_LOG_GROUP_RULES`: rules separated by `,` or `;`, each
     /// `GROUP_GLOB[:STREAM_GLOB]=SOURCE` where SOURCE names a row of the table of sources
-    /// (`cloudtrail`, `eks-audit`, `lambda`, `cloudwatch`, …) or `vpc`, `waf`, `route53`.
+    /// (`cloudtrail`, `eks-audit`, `lambda`, `cloudwatch`, …) or `vpc`, `waf`, `route53`; or
+    /// `vpc(FIELD FIELD …)`, a flow log's custom format, its fields in order as AWS names them.
     pub fn parse(text: &str) -> Result<Self, RuleError> {
         let mut user = Vec::new();
         for rule in text.split([',', ';']).map(str::trim).filter(|r| !r.is_empty()) {
@@ -129,11 +134,26 @@ impl LogRoutes {
             if group.trim().is_empty() {
                 return Err(error("empty group pattern"));
             }
-            let to = target_named(name.trim()).ok_or_else(|| error("unknown source"))?;
+            let (name, flow) = match name.trim().strip_suffix(')').and_then(|n| n.split_once('(')) {
+                Some((name, fields)) if name.trim().eq_ignore_ascii_case("vpc") => {
+                    let shaped = |w: &str| w.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+                    if fields.split_ascii_whitespace().next().is_none() || !fields.split_ascii_whitespace().all(shaped)
+                    {
+                        return Err(error(
+                            "the fields of vpc(…) are flow-log field names (version, srcaddr, tcp-flags…) separated by spaces",
+                        ));
+                    }
+                    (name.trim(), Some(FlowFormat::of_fields(fields.split_ascii_whitespace())))
+                }
+                Some(_) => return Err(error("only vpc(…) takes fields")),
+                None => (name.trim(), None),
+            };
+            let to = target_named(name).ok_or_else(|| error("unknown source"))?;
             user.push(LogRoute {
                 group: Cow::Owned(group.trim().to_owned()),
                 stream: Cow::Owned(stream.trim().to_owned()),
                 to,
+                flow,
             });
         }
         Ok(Self { user })
@@ -141,12 +161,16 @@ impl LogRoutes {
 
     /// The route of events from `group` / `stream`.
     pub fn route(&self, group: &str, stream: &str) -> Route {
-        self.user
-            .iter()
-            .chain(LOG_ROUTES)
-            .find(|r| glob(&r.group, group) && glob(&r.stream, stream))
-            .map_or(Target::Kind(ObjectKind::CloudWatchLogs), |r| r.to)
-            .resolve()
+        self.matching(group, stream).map_or(Target::Kind(ObjectKind::CloudWatchLogs), |r| r.to).resolve()
+    }
+
+    /// The flow-log fields the rule matching `group` / `stream` names, if it names any.
+    pub(crate) fn flow_format(&self, group: &str, stream: &str) -> Option<&FlowFormat> {
+        self.matching(group, stream)?.flow.as_ref()
+    }
+
+    fn matching(&self, group: &str, stream: &str) -> Option<&LogRoute> {
+        self.user.iter().chain(LOG_ROUTES).find(|r| glob(&r.group, group) && glob(&r.stream, stream))
     }
 }
 
@@ -231,6 +255,19 @@ mod tests {
         }
         assert_eq!(routes.route("/aws/eks/prod/cluster", "kube-apiserver-audit-1").reader, Reader::Events);
         assert_eq!(routes.route("x", "1_CloudTrail_x").reader, Reader::CloudTrail);
+    }
+
+    #[test]
+    fn a_user_rule_names_a_flow_logs_fields() {
+        let routes =
+            LogRoutes::parse("/net/tgw*=vpc(version interface-id srcaddr dstaddr start end tcp-flags)").unwrap();
+        assert_eq!(routes.route("/net/tgw-flows", "s").name, "vpc");
+        let Some(FlowFormat::Custom(fields)) = routes.flow_format("/net/tgw-flows", "s") else { panic!("custom") };
+        assert_eq!(fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().last(), Some(&"tcp_flags"));
+        assert_eq!(routes.flow_format("/vpc/flow", "eni-1"), None, "built-in routes: the default format");
+        for bad in ["/n=vpc()", "/n=vpc(Start)", "/n=waf(a b)", "/n=vpc(a,b)"] {
+            assert!(LogRoutes::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

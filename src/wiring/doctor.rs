@@ -3,12 +3,13 @@
 //! the API key (resolved, then accepted by the site), the intake, the route to each endpoint
 //! (`routes`), and for each bucket that it
 //! is readable, notifies the function (or EventBridge), and that its newest CloudTrail file and
-//! GuardDuty export can be read and decrypted, and which EventBridge rules send which finding
-//! families to the function and when each last matched. Sends no logs and never prints the key.
+//! GuardDuty export can be read and decrypted, which EventBridge rules send which finding
+//! families to the function and when each last matched, and each log group's subscription
+//! (`log_group_checks`). Sends no logs and never prints the key.
 
-use std::fmt::Display;
 use std::process::ExitCode;
 
+use super::check_report::Report;
 use super::merge::{self, FunctionRef};
 use super::objects::ParquetCheck;
 use super::rule_metrics::{CloudWatch, MatchedEvents, describe};
@@ -32,26 +33,10 @@ pub struct DoctorRequest {
     pub function_arn: Option<String>,
     /// Buckets to check (`s3://B` or `B`).
     pub buckets: Vec<String>,
-}
-
-#[derive(Default)]
-struct Report {
-    failures: usize,
-}
-
-impl Report {
-    fn pass(&mut self, name: &str, detail: impl Display) {
-        println!("✓ {name}: {detail}");
-    }
-
-    fn fail(&mut self, name: &str, problem: impl Display, fix: impl Display) {
-        self.failures += 1;
-        println!("✗ {name}: {problem} — fix: {fix}");
-    }
-
-    fn exit(self) -> ExitCode {
-        if self.failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
-    }
+    /// CloudWatch Logs groups to check.
+    pub log_groups: Vec<String>,
+    /// Check every group whose name starts with this.
+    pub log_group_prefix: Option<String>,
 }
 
 /// The report when the configuration does not load: one ✗ naming the variable.
@@ -101,6 +86,8 @@ pub async fn doctor(config: &Config, sdk: &SharedSdkConfig, request: &DoctorRequ
             Err(err) => report.fail("bucket", err, "name it as s3://BUCKET"),
         }
     }
+    let prefix = request.log_group_prefix.as_deref();
+    super::log_group_checks::check_log_groups(&mut report, sdk, function.as_ref(), &request.log_groups, prefix).await;
     report.exit()
 }
 
@@ -148,7 +135,7 @@ async fn check_finding_rules(
     }
     let missing = finding_rules::unforwarded(&rules);
     if !missing.is_empty() {
-        println!("· finding families not forwarded: {}", missing.join(", "));
+        report.note(format_args!("finding families not forwarded: {}", missing.join(", ")));
     }
 }
 

@@ -57,13 +57,17 @@ pub struct LogGroups {
     client: aws_sdk_cloudwatchlogs::Client,
 }
 
-fn failed(group: &str, what: &str, err: impl ProvideErrorMetadata + std::fmt::Display) -> WiringError {
-    let problem = match (err.code(), err.message()) {
+/// `what` failed, with the service's error code and message.
+pub(super) fn problem(what: &str, err: impl ProvideErrorMetadata + std::fmt::Display) -> String {
+    match (err.code(), err.message()) {
         (Some(code), Some(message)) => format!("{what}: {code}: {message}"),
         (Some(code), None) => format!("{what}: {code}"),
         _ => format!("{what}: {err}"),
-    };
-    WiringError::LogGroup { group: group.to_owned(), problem }
+    }
+}
+
+fn failed(group: &str, what: &str, err: impl ProvideErrorMetadata + std::fmt::Display) -> WiringError {
+    WiringError::LogGroup { group: group.to_owned(), problem: problem(what, err) }
 }
 
 impl LogGroups {

@@ -4,11 +4,15 @@
 //! function's environment, everything a finding needs to arrive. Administrative commands of
 //! the command line: only they change or inspect bucket configurations.
 
+pub mod account_policy;
 mod attach;
 mod bucket;
+mod check_report;
 mod detach;
 mod doctor;
 mod finding_rules;
+pub mod function;
+mod log_group_checks;
 pub mod log_groups;
 pub mod merge;
 pub mod notification;
@@ -66,6 +70,13 @@ pub enum WiringError {
         /// What went wrong.
         problem: String,
     },
+    /// The account's subscription filter policy could not be read or changed, or is another
+    /// consumer's.
+    #[error("account subscription filter policy: {problem}")]
+    AccountPolicy {
+        /// What went wrong.
+        problem: String,
+    },
     /// Another consumer's configuration overlaps ours: S3 would refuse it (nothing changed).
     #[error(
         "s3://{bucket}: the configuration {other} already receives object-created events for keys ours would match, and S3 sends an event to one destination only; the bucket is unchanged"
@@ -89,6 +100,9 @@ impl WiringError {
             }
             Self::LogGroup { .. } => {
                 "check the group name and Region; putting a filter needs logs:PutSubscriptionFilter and the stack's permission for logs.amazonaws.com to invoke the function; a full group needs one of its filters removed first"
+            }
+            Self::AccountPolicy { .. } => {
+                "an account has one subscription filter policy per Region: subscribe groups one by one with --log-group / --log-group-prefix instead, or remove the other policy first; putting one needs logs:PutAccountPolicy"
             }
             Self::Overlap { .. } => {
                 "run again with --via eventbridge (and deploy with EnableS3EventBridgeRule=true), or narrow --prefix/--suffix so that no key matches both"

@@ -104,3 +104,32 @@ fn reason(status: u16) -> &'static str {
         _ => "Status",
     }
 }
+
+/// Relays `request` to `upstream`: the answer's status, headers and body.
+pub async fn relay(
+    client: &reqwest::Client,
+    upstream: &str,
+    request: &Request,
+) -> Option<(u16, Vec<(String, String)>, Vec<u8>)> {
+    let mut url = format!("{upstream}{}", request.path);
+    if let Some(query) = &request.query {
+        url.push('?');
+        url.push_str(query);
+    }
+    let method = reqwest::Method::from_bytes(request.method.as_bytes()).ok()?;
+    let mut builder = client.request(method, url).body(request.body.clone());
+    for (name, value) in &request.headers {
+        if name != "host" && name != "content-length" {
+            builder = builder.header(name, value);
+        }
+    }
+    let response = builder.send().await.ok()?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let body = response.bytes().await.ok()?.to_vec();
+    Some((status, headers, body))
+}

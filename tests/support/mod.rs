@@ -8,6 +8,7 @@
 pub mod function;
 pub mod http;
 pub mod intake;
+pub mod logs_policies;
 pub mod moto;
 pub mod proxy;
 pub mod runtime_api;

@@ -48,6 +48,66 @@ pub async fn put_matched_events(rule: &str, at: i64, count: f64) {
     assert!(response.status().is_success(), "PutMetricData: HTTP {}", response.status());
 }
 
+/// A CloudWatch Logs client for the emulator.
+pub async fn logs() -> aws_sdk_cloudwatchlogs::Client {
+    aws_sdk_cloudwatchlogs::Client::new(&shared_config().await)
+}
+
+/// A Lambda client for the emulator.
+pub async fn lambda() -> aws_sdk_lambda::Client {
+    aws_sdk_lambda::Client::new(&shared_config().await)
+}
+
+/// The ARN of the function `name` in the emulator, created when missing (the emulator runs
+/// no code: the zip is empty). CloudWatch Logs in the emulator puts a subscription filter
+/// only to a function it holds, and Lambda there creates a function only with a role IAM
+/// holds: the role is created first, with a plain IAM query request.
+pub async fn lambda_function(name: &str) -> String {
+    let lambda = lambda().await;
+    if let Ok(found) = lambda.get_function_configuration().function_name(name).send().await {
+        return found.function_arn().unwrap().to_owned();
+    }
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let form = format!(
+        "Action=CreateRole&Version=2010-05-08&RoleName=slf-test-function&AssumeRolePolicyDocument={}",
+        percent_encoding::utf8_percent_encode(trust, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let _ = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(endpoint())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    // The smallest zip: an empty archive's end-of-central-directory record.
+    let mut zip = b"PK\x05\x06".to_vec();
+    zip.resize(22, 0);
+    let created = lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role("arn:aws:iam::123456789012:role/slf-test-function")
+        .code(aws_sdk_lambda::types::FunctionCode::builder().zip_file(zip.into()).build())
+        .send()
+        .await;
+    match created {
+        Ok(created) => created.function_arn().unwrap().to_owned(),
+        // Created meanwhile by a test running alongside.
+        Err(_) => {
+            let found = lambda.get_function_configuration().function_name(name).send().await.unwrap();
+            found.function_arn().unwrap().to_owned()
+        }
+    }
+}
+
 /// Creates `bucket` if it does not exist.
 pub async fn bucket(s3: &aws_sdk_s3::Client, bucket: &str) {
     let _ = s3.create_bucket().bucket(bucket).send().await;

@@ -25,6 +25,8 @@ use crate::replay;
 use crate::store::S3Store;
 use crate::wiring;
 
+mod wire;
+
 /// Ships GuardDuty findings and CloudTrail logs to the Datadog logs intake. Runs as an AWS
 /// Lambda function when AWS_LAMBDA_RUNTIME_API is set; otherwise as this command.
 #[derive(Parser, Debug)]
@@ -91,17 +93,17 @@ enum Command {
     /// Send a bucket's new objects to the function: adds our notification configuration (or
     /// turns on EventBridge delivery), keeping every other configuration as it was. With
     /// --log-group / --log-group-prefix: puts our subscription filter on log groups, keeping
-    /// their other filters.
+    /// their other filters; with --account-policy: the account-level subscription filter
+    /// policy (every group of the account and Region but the excluded ones).
     Attach {
-        /// The bucket, s3://BUCKET (none with --log-group / --log-group-prefix).
-        #[arg(required_unless_present_any = ["log_groups", "log_group_prefix"])]
-        bucket: Option<String>,
-        /// A CloudWatch Logs group to subscribe (repeat for several).
-        #[arg(long = "log-group")]
-        log_groups: Vec<String>,
-        /// Subscribe every group whose name starts with this (with --dry-run: list them).
-        #[arg(long)]
-        log_group_prefix: Option<String>,
+        #[command(flatten)]
+        target: Target,
+        /// With --account-policy: a group to leave out (repeat for several).
+        #[arg(long = "exclude-log-group", requires = "account_policy")]
+        exclude_log_groups: Vec<String>,
+        /// With --account-policy: `LogGroupName NOT IN ["a", "b"]`, merged with --exclude-log-group.
+        #[arg(long, requires = "account_policy")]
+        selection_criteria: Option<String>,
         /// The subscription filter pattern (empty: every event).
         #[arg(long, default_value = "")]
         filter_pattern: String,
@@ -125,15 +127,8 @@ enum Command {
     /// Remove our notification configuration from a bucket (or our subscription filter from
     /// log groups), keeping the others.
     Detach {
-        /// The bucket, s3://BUCKET (none with --log-group / --log-group-prefix).
-        #[arg(required_unless_present_any = ["log_groups", "log_group_prefix"])]
-        bucket: Option<String>,
-        /// A CloudWatch Logs group to unsubscribe (repeat for several).
-        #[arg(long = "log-group")]
-        log_groups: Vec<String>,
-        /// Unsubscribe every group whose name starts with this.
-        #[arg(long)]
-        log_group_prefix: Option<String>,
+        #[command(flatten)]
+        target: Target,
         /// Also remove any function configuration sending to this function.
         #[arg(long)]
         function_arn: Option<String>,
@@ -141,8 +136,9 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Check the wiring with this environment: configuration, API key, intake, and each
-    /// bucket's permissions, notification and newest objects. Exit 1 when a check fails.
+    /// Check the wiring with this environment: configuration, API key, intake, each bucket's
+    /// permissions, notification and newest objects, and each log group's subscription,
+    /// permission and newest event. Exit 1 when a check fails.
     Doctor {
         /// The function's ARN (inside Lambda, its own name is used).
         #[arg(long)]
@@ -150,7 +146,33 @@ enum Command {
         /// A bucket the function reads (repeat for several), s3://BUCKET.
         #[arg(long = "bucket")]
         buckets: Vec<String>,
+        /// A CloudWatch Logs group that should send to the function (repeat for several).
+        #[arg(long = "log-group")]
+        log_groups: Vec<String>,
+        /// Check every group whose name starts with this.
+        #[arg(long)]
+        log_group_prefix: Option<String>,
     },
+}
+
+/// What `attach` and `detach` wire: a bucket, log groups, or the account's subscription filter
+/// policy.
+#[derive(Args, Debug)]
+struct Target {
+    /// The bucket, s3://BUCKET (none with --log-group / --log-group-prefix / --account-policy).
+    #[arg(required_unless_present_any = ["log_groups", "log_group_prefix", "account_policy"])]
+    bucket: Option<String>,
+    /// A CloudWatch Logs group (repeat for several).
+    #[arg(long = "log-group")]
+    log_groups: Vec<String>,
+    /// Every group whose name starts with this (with --dry-run: listed).
+    #[arg(long)]
+    log_group_prefix: Option<String>,
+    /// The account-level subscription filter policy (one per account and Region): `attach`
+    /// puts ours, always excluding the function's own log group; `detach` removes ours only
+    /// when it sends to our function (--function-arn, or else any Lambda function).
+    #[arg(long, conflicts_with_all = ["bucket", "log_groups", "log_group_prefix"])]
+    account_policy: bool,
 }
 
 impl Cli {
@@ -220,11 +242,11 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             let options = crate::redrive::RedriveOptions { max, dry_run, visibility: Duration::from_secs(visibility) };
             (dry_run, Work::Redrive(queue, options))
         }
-        Some(Command::Doctor { function_arn, buckets }) => {
-            let request = wiring::DoctorRequest { function_arn, buckets };
+        Some(Command::Doctor { function_arn, buckets, log_groups, log_group_prefix }) => {
+            let request = wiring::DoctorRequest { function_arn, buckets, log_groups, log_group_prefix };
             return wiring::doctor(&config, &SharedSdkConfig::new(config.aws.clone()), &request).await;
         }
-        Some(command) => return wire(command, &config).await,
+        Some(command) => return wire::wire(command, &config).await,
     };
     let dry_run = dry_run
         || {
@@ -272,78 +294,6 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
     };
     let intake = HttpIntake::with_client(client, &config.intake, Arc::new(key));
     work.run(config, intake, alerts, sdk).await
-}
-
-/// `attach` or `detach`.
-async fn wire(command: Command, config: &Config) -> ExitCode {
-    let result = async {
-        let sdk = SharedSdkConfig::new(config.aws.clone());
-        match command {
-            Command::Attach {
-                bucket: None,
-                log_groups,
-                log_group_prefix,
-                filter_pattern,
-                function_arn,
-                dry_run,
-                ..
-            } => {
-                let function_arn = wiring::function_arn(&function_arn.ok_or(wiring::WiringError::NoFunction)?)?;
-                let logs = wiring::log_groups::LogGroups::new(&sdk).await;
-                for group in groups(&logs, log_groups, log_group_prefix.as_deref(), dry_run).await? {
-                    logs.attach(&group, &function_arn, &filter_pattern, dry_run).await?;
-                }
-                Ok(())
-            }
-            Command::Detach { bucket: None, log_groups, log_group_prefix, function_arn, dry_run } => {
-                let function_arn = function_arn.as_deref().map(wiring::function_arn).transpose()?;
-                let logs = wiring::log_groups::LogGroups::new(&sdk).await;
-                for group in groups(&logs, log_groups, log_group_prefix.as_deref(), dry_run).await? {
-                    logs.detach(&group, function_arn.as_deref(), dry_run).await?;
-                }
-                Ok(())
-            }
-            Command::Attach { bucket: Some(bucket), function_arn, suffix, prefix, via, dry_run, .. } => {
-                let request = wiring::AttachRequest {
-                    bucket: wiring::bucket_name(&bucket)?,
-                    function_arn: function_arn.as_deref().map(wiring::function_arn).transpose()?,
-                    prefix,
-                    suffix,
-                    via: if via == "eventbridge" { wiring::Via::EventBridge } else { wiring::Via::Function },
-                    dry_run,
-                };
-                wiring::attach(&wiring::Buckets::new(&sdk).await, &request).await
-            }
-            Command::Detach { bucket: Some(bucket), function_arn, dry_run, .. } => {
-                let bucket = wiring::bucket_name(&bucket)?;
-                let function_arn = function_arn.as_deref().map(wiring::function_arn).transpose()?;
-                wiring::detach(&wiring::Buckets::new(&sdk).await, &bucket, function_arn.as_deref(), dry_run).await
-            }
-            _ => Ok(()),
-        }
-    }
-    .await;
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => fail(&err.to_string(), err.hint()),
-    }
-}
-
-/// The groups named, and those whose names start with `prefix` (listed on a dry run).
-async fn groups(
-    logs: &wiring::log_groups::LogGroups,
-    mut named: Vec<String>,
-    prefix: Option<&str>,
-    dry_run: bool,
-) -> Result<Vec<String>, wiring::WiringError> {
-    if let Some(prefix) = prefix {
-        let found = logs.groups_with_prefix(prefix).await?;
-        if dry_run {
-            println!("{} log groups start with {prefix:?}: {}", found.len(), found.join(", "));
-        }
-        named.extend(found);
-    }
-    Ok(named)
 }
 
 enum Work {
