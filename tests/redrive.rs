@@ -335,6 +335,15 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user + system) this process has used: `/proc/self/stat` fields 14 and 15, in
+/// clock ticks of 1/100 s.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit_once(") ").map(|(_, rest)| rest.split(' ').collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// `redrive` draining 10,000 failure records (findings) against a healthy intake:
 /// `scripts/bench-redrive` (SLF_REDRIVE_MESSAGES sets the count).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -371,12 +380,15 @@ async fn redrive_benchmark() {
     let intake = TestIntake::start(KEY).await;
     let forwarder = forwarder(&intake, &[]);
     let rss_before = peak_rss_kib();
-    let started = Instant::now();
+    let (started, cpu_before) = (Instant::now(), cpu_seconds());
     let summary = run_redrive(&forwarder, &queue, false).await;
-    let seconds = started.elapsed().as_secs_f64();
+    let (seconds, cpu) = (started.elapsed().as_secs_f64(), cpu_seconds() - cpu_before);
+    // The emulator runs in its own process: `cpu` is ours (redrive, the forwarder and the
+    // in-process intake), the rest of the wall time is the emulator answering.
     eprintln!(
-        "redrive messages={messages} seconds={seconds:.1} messages_per_s={:.0} peak_rss_kib_before={rss_before} peak_rss_kib_after={} summary {summary}",
+        "redrive messages={messages} seconds={seconds:.1} messages_per_s={:.0} our_cpu_s={cpu:.2} our_cpu_ms_per_message={:.3} peak_rss_kib_before={rss_before} peak_rss_kib_after={} summary {summary}",
         messages as f64 / seconds,
+        cpu * 1000.0 / messages as f64,
         peak_rss_kib()
     );
     assert_eq!(summary.resent, messages as u64, "{summary}");
