@@ -8,7 +8,7 @@ mod classify;
 pub(crate) mod cloudtrail;
 pub(crate) mod decode;
 mod flow_parquet;
-mod gunzip;
+pub(crate) mod gunzip;
 pub mod key_names;
 pub(crate) mod lines;
 pub mod log_events;
