@@ -137,10 +137,11 @@ impl Read for BlockReader {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    struct Memory(Vec<u8>);
+    /// An object in memory, read by ranges.
+    pub(crate) struct Memory(pub(crate) Vec<u8>);
 
     impl RangeRead for Memory {
         fn size(&self) -> u64 {

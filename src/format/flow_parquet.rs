@@ -1,14 +1,17 @@
-//! VPC Flow Logs in Parquet (`.parquet`, gzip-compressed pages): read row by row through the
-//! `parquet` crate's record API, page by page through a small block cache, so memory stays
+//! VPC Flow Logs in Parquet (`.parquet`, gzip-compressed pages): read column by column, a
+//! batch of rows at a time per row group, through a small block cache, so memory stays
 //! bounded whatever the file's size. The columns are the field names with `_` for `-`;
 //! records are sent as their text form would be (`format::vpcflow`): the default columns as
 //! a raw line, other columns as named attributes, so text and Parquet give the same logs.
 
+mod columns;
+
 use std::sync::Arc;
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::record::Field;
+use parquet::schema::types::SchemaDescriptor;
 
+use self::columns::{Cell, Column};
 use super::block_cache::BlockCache;
 use super::decode::ReadError;
 use super::scope::ObjectScope;
@@ -17,80 +20,218 @@ use crate::entry::flow::{FlowValue, write_flow_attributes, write_flow_line};
 use crate::sink::{BatchOut, EntrySink};
 use crate::store::RangeRead;
 
+/// Position of `start` among the default (v2) fields.
+const START_FIELD: usize = 10;
+
 /// Reads every row of a Parquet flow log into `sink`.
 pub(crate) fn read_flow_parquet<O: BatchOut>(
     source: Arc<dyn RangeRead>,
     scope: &ObjectScope<'_>,
     sink: &mut EntrySink<O>,
 ) -> Result<(), ReadError> {
-    let damaged = |err: parquet::errors::ParquetError| ReadError::Format(format!("Parquet: {err}"));
     let reader = SerializedFileReader::new(BlockCache::new(source)).map_err(damaged)?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
-    let names: Vec<&str> = schema.columns().iter().map(|column| column.name()).collect();
-    let format = FlowFormat::of_fields(names.iter().copied());
+    check_flat(&schema)?;
+    let format = FlowFormat::of_fields(schema.columns().iter().map(|column| column.name()));
     let ctx = scope.ctx;
     let mut line = String::new();
-    let mut texts: Vec<String> = Vec::with_capacity(names.len());
-    for row in reader.get_row_iter(None).map_err(damaged)? {
-        let row = row.map_err(damaged)?;
-        texts.clear();
-        texts.extend(row.get_column_iter().map(|(_, field)| text_of(field)));
-        line.clear();
-        for (i, text) in texts.iter().enumerate() {
-            if i > 0 {
-                line.push(' ');
-            }
-            line.push_str(text);
+    let mut cells: Vec<Cell> = Vec::with_capacity(schema.num_columns());
+    let mut columns: Vec<Column> = Vec::with_capacity(schema.num_columns());
+    for group in 0..reader.num_row_groups() {
+        let group = reader.get_row_group(group).map_err(damaged)?;
+        columns.clear();
+        for (at, descr) in schema.columns().iter().enumerate() {
+            columns.push(Column::new(group.get_column_reader(at).map_err(damaged)?, descr)?);
         }
-        match &format {
-            FlowFormat::Default => {
-                let start = row.get_column_iter().nth(10).and_then(|(_, field)| number_of(field));
-                sink.commit(&ctx.rules, line.as_bytes(), |out| {
-                    write_flow_line(out, ctx, &scope.attrs, line.as_bytes(), start)
-                })?;
+        loop {
+            let rows = read_batch(&mut columns)?;
+            if rows == 0 {
+                break;
             }
-            FlowFormat::Custom(fields) => {
-                let values: Vec<FlowValue<'_>> = row
-                    .get_column_iter()
-                    .zip(&texts)
-                    .map(|((_, field), text)| value_of(field).unwrap_or(FlowValue::Text(text)))
-                    .collect();
-                let pairs = fields.iter().zip(values.iter().copied());
-                sink.commit(&ctx.rules, line.as_bytes(), |out| write_flow_attributes(out, ctx, &scope.attrs, pairs))?;
+            for _ in 0..rows {
+                line.clear();
+                cells.clear();
+                for (at, column) in columns.iter_mut().enumerate() {
+                    if at > 0 {
+                        line.push(' ');
+                    }
+                    cells.push(column.next_into(&mut line));
+                }
+                match &format {
+                    FlowFormat::Default => {
+                        let start = cells.get(START_FIELD).and_then(|cell| cell.number());
+                        sink.commit(&ctx.rules, line.as_bytes(), |out| {
+                            write_flow_line(out, ctx, &scope.attrs, line.as_bytes(), start)
+                        })?;
+                    }
+                    FlowFormat::Custom(fields) => {
+                        let values = cells.iter().map(|cell| cell.value(&line));
+                        let pairs = fields.iter().zip(values);
+                        sink.commit(&ctx.rules, line.as_bytes(), |out| {
+                            write_flow_attributes(out, ctx, &scope.attrs, pairs)
+                        })?;
+                    }
+                }
             }
         }
     }
     Ok(())
 }
 
-/// A field as a flow value, or `None` when only its text says it (a type flow logs do not use).
-fn value_of(field: &Field) -> Option<FlowValue<'_>> {
-    match field {
-        Field::Null => Some(FlowValue::Absent),
-        Field::Str(text) => Some(FlowValue::Text(text)),
-        other => number_of(other).map(FlowValue::Number),
+/// Reads the next batch of every column; the rows read, the same for all.
+fn read_batch(columns: &mut [Column]) -> Result<usize, ReadError> {
+    let mut rows = None;
+    for column in columns.iter_mut() {
+        let read = column.read_batch().map_err(damaged)?;
+        match rows {
+            Some(rows) if rows != read => {
+                return Err(ReadError::Format(format!(
+                    "Parquet: column `{}` has {read} rows where the others have {rows}",
+                    column.name()
+                )));
+            }
+            _ => rows = Some(read),
+        }
+    }
+    Ok(rows.unwrap_or(0))
+}
+
+/// Flow logs have flat columns: a nested or repeated one, or none at all, is not a flow log.
+fn check_flat(schema: &SchemaDescriptor) -> Result<(), ReadError> {
+    if schema.num_columns() == 0 {
+        return Err(ReadError::Format("Parquet: no columns".to_owned()));
+    }
+    match schema.columns().iter().find(|column| column.max_rep_level() > 0 || column.path().parts().len() > 1) {
+        Some(column) => Err(ReadError::Format(format!(
+            "Parquet: column `{}` is nested or repeated; flow logs have flat columns",
+            column.path().string()
+        ))),
+        None => Ok(()),
     }
 }
 
-fn number_of(field: &Field) -> Option<i64> {
-    match *field {
-        Field::Byte(n) => Some(n.into()),
-        Field::Short(n) => Some(n.into()),
-        Field::Int(n) => Some(n.into()),
-        Field::Long(n) => Some(n),
-        Field::UByte(n) => Some(n.into()),
-        Field::UShort(n) => Some(n.into()),
-        Field::UInt(n) => Some(n.into()),
-        Field::ULong(n) => i64::try_from(n).ok(),
-        _ => None,
+fn damaged(err: parquet::errors::ParquetError) -> ReadError {
+    ReadError::Format(format!("Parquet: {err}"))
+}
+
+impl Cell {
+    /// The cell as a flow value; text is read from the row's `line`.
+    fn value(self, line: &str) -> FlowValue<'_> {
+        match self {
+            Cell::Absent => FlowValue::Absent,
+            Cell::Number(n) => FlowValue::Number(n),
+            Cell::Text(from, to) => line.get(from..to).map_or(FlowValue::Absent, FlowValue::Text),
+        }
+    }
+
+    fn number(self) -> Option<i64> {
+        match self {
+            Cell::Number(n) => Some(n),
+            _ => None,
+        }
     }
 }
 
-/// A field as the text form of a flow log writes it (`-` for no value).
-fn text_of(field: &Field) -> String {
-    match field {
-        Field::Null => "-".to_owned(),
-        Field::Str(text) => text.clone(),
-        other => number_of(other).map_or_else(|| other.to_string(), |n| n.to_string()),
+#[cfg(test)]
+mod tests {
+
+    use parquet::basic::Compression;
+    use parquet::data_type::{BoolType, ByteArray, ByteArrayType, FloatType, Int32Type, Int64Type, Int96, Int96Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+
+    use super::*;
+    use crate::entry::ObjectOrigin;
+    use crate::format::ObjectKind;
+    use crate::format::block_cache::tests::Memory;
+    use crate::format::object_reader::read_ranged_object;
+
+    /// One row group of two rows (the second all null) of `schema`'s columns, written by `write`.
+    fn file(schema: &str, write: impl Fn(usize, &mut parquet::file::writer::SerializedColumnWriter<'_>)) -> Vec<u8> {
+        let schema = Arc::new(parse_message_type(&format!("message flow {{ {schema} }}")).unwrap());
+        let props =
+            Arc::new(WriterProperties::builder().set_compression(Compression::GZIP(Default::default())).build());
+        let mut out = Vec::new();
+        let mut writer = SerializedFileWriter::new(&mut out, schema, props).unwrap();
+        let mut group = writer.next_row_group().unwrap();
+        let mut at = 0;
+        while let Some(mut column) = group.next_column().unwrap() {
+            write(at, &mut column);
+            column.close().unwrap();
+            at += 1;
+        }
+        group.close().unwrap();
+        writer.close().unwrap();
+        out
+    }
+
+    fn read(bytes: Vec<u8>) -> (Result<(), ReadError>, Vec<serde_json::Value>) {
+        let ctx = crate::entry::test_support::context();
+        let origin = ObjectOrigin { bucket: "b", key: "k" };
+        let mut sink = EntrySink::new(Vec::new());
+        let result = read_ranged_object(Arc::new(Memory(bytes)), ObjectKind::VpcFlowParquet, &ctx, origin, &mut sink);
+        let (_, batches, _) = sink.finish();
+        let entries = batches
+            .iter()
+            .flat_map(|b| serde_json::from_slice::<Vec<serde_json::Value>>(&b.raw_body().unwrap()).unwrap())
+            .collect();
+        (result.map(|_| ()), entries)
+    }
+
+    const DEFINED: [i16; 2] = [1, 0];
+
+    #[test]
+    fn unexpected_column_types_are_sent_as_their_text() {
+        let schema = "OPTIONAL BYTE_ARRAY version (UTF8); OPTIONAL FLOAT bytes; OPTIONAL BOOLEAN flag; \
+                      OPTIONAL INT32 srcport (UINT_32); OPTIONAL INT64 packets (UINT_64); REQUIRED BYTE_ARRAY action;";
+        let bytes = file(schema, |at, column| {
+            let _ = match at {
+                0 => {
+                    column.typed::<ByteArrayType>().write_batch(&[ByteArray::from("5")], Some(&DEFINED), None).unwrap()
+                }
+                1 => column.typed::<FloatType>().write_batch(&[1.5], Some(&DEFINED), None).unwrap(),
+                2 => column.typed::<BoolType>().write_batch(&[true], Some(&DEFINED), None).unwrap(),
+                3 => column.typed::<Int32Type>().write_batch(&[-1], Some(&DEFINED), None).unwrap(),
+                4 => column.typed::<Int64Type>().write_batch(&[-1], Some(&DEFINED), None).unwrap(),
+                _ => column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&["ACCEPT".into(), "REJECT".into()], None, None)
+                    .unwrap(),
+            };
+        });
+        let (result, entries) = read(bytes);
+        result.unwrap();
+        assert_eq!(entries.len(), 2);
+        let first = &entries[0];
+        assert_eq!(first["version"], 5, "a numeric field given as text is a number");
+        assert_eq!(first["bytes"], "1.5");
+        assert_eq!(first["flag"], "true");
+        assert_eq!(first["srcport"], u64::from(u32::MAX));
+        assert_eq!(first["packets"], u64::MAX.to_string(), "too big for a number: its text");
+        assert_eq!(first["action"], "ACCEPT");
+        let second = entries[1].as_object().unwrap();
+        assert!(
+            ["version", "bytes", "flag", "srcport", "packets"].iter().all(|f| !second.contains_key(*f)),
+            "{second:?}"
+        );
+        assert_eq!(second["action"], "REJECT");
+    }
+
+    #[test]
+    fn int96_and_nested_columns_are_clear_errors() {
+        let bytes = file("OPTIONAL INT96 start;", |_, column| {
+            let mut value = Int96::new();
+            value.set_data(1, 2, 3);
+            column.typed::<Int96Type>().write_batch(&[value], Some(&DEFINED), None).unwrap();
+        });
+        let (result, entries) = read(bytes);
+        assert!(result.unwrap_err().to_string().contains("column `start` is INT96"));
+        assert!(entries.is_empty());
+        let bytes = file("REPEATED INT32 srcport;", |_, column| {
+            column.typed::<Int32Type>().write_batch(&[1, 2], Some(&[1, 1]), Some(&[0, 1])).unwrap();
+        });
+        let err = read(bytes).0.unwrap_err().to_string();
+        assert!(err.contains("column `srcport` is nested or repeated"), "{err}");
     }
 }
