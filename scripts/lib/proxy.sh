@@ -13,7 +13,7 @@ if ! command -v tinyproxy > /dev/null 2>&1 && [ ! -x /usr/bin/tinyproxy ]; then
     { apt-get install -y -q tinyproxy > /dev/null 2>&1 \
       || { apt-get update -q > /dev/null 2>&1 && apt-get install -y -q tinyproxy > /dev/null 2>&1; }; } \
       || echo "tinyproxy could not be installed: the proxy tests will skip"
-    [ -n "$made_policy" ] && rm -f "$policy"
+    if [ -n "$made_policy" ]; then rm -f "$policy"; fi
   else
     echo "tinyproxy is missing and cannot be installed here (needs root and apt-get): the proxy tests will skip"
   fi
