@@ -109,6 +109,19 @@ struct State {
     steps: VecDeque<Step>,
     requests: Vec<Received>,
     accepted: Vec<serde_json::Value>,
+    /// Keep only each accepted entry's record identity (for memory benchmarks).
+    identities_only: bool,
+}
+
+impl State {
+    /// Records `entries` as accepted: whole, or as their identity only.
+    fn accept(&mut self, entries: Vec<serde_json::Value>) {
+        if self.identities_only {
+            self.accepted.extend(entries.iter().map(|e| serde_json::Value::String(record_identity(e))));
+        } else {
+            self.accepted.extend(entries);
+        }
+    }
 }
 
 /// The running intake.
@@ -131,6 +144,7 @@ impl TestIntake {
             steps: VecDeque::new(),
             requests: Vec::new(),
             accepted: Vec::new(),
+            identities_only: false,
         }));
         let shared = state.clone();
         tokio::spawn(async move {
@@ -185,6 +199,13 @@ impl TestIntake {
     /// Entries of the requests answered 202, in answer order.
     pub fn accepted_entries(&self) -> Vec<serde_json::Value> {
         self.state.lock().unwrap().accepted.clone()
+    }
+
+    /// From now on keeps only the record identity of each accepted entry (a string, see
+    /// [`record_identity`]): [`Self::duplicates`] still counts, [`Self::accepted_entries`] gives
+    /// the identities. For benchmarks whose memory figure must not be the intake's.
+    pub fn keep_identities_only(&self) {
+        self.state.lock().unwrap().identities_only = true;
     }
 
     /// Refuses (400) every body that contains `text`, from now on.
@@ -307,7 +328,7 @@ async fn serve(mut conn: BufReader<TcpStream>, state: Arc<Mutex<State>>) {
                 received.status = status;
                 let mut state = state.lock().unwrap();
                 state.requests[slot] = received;
-                state.accepted.extend(accepted);
+                state.accept(accepted);
                 drop(state);
                 let _ = conn.get_ref().set_zero_linger();
                 drop(conn);
@@ -325,7 +346,7 @@ async fn serve(mut conn: BufReader<TcpStream>, state: Arc<Mutex<State>>) {
         {
             let mut state = state.lock().unwrap();
             state.requests[slot] = received;
-            state.accepted.extend(accepted);
+            state.accept(accepted);
         }
         let body: &[u8] = if status == 202 { b"{}" } else { br#"{"errors":[{"status":"error"}]}"# };
         if !write_response(&mut conn, status, &extra, body).await {
