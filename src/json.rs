@@ -12,34 +12,77 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends `text` as a JSON string literal, invalid UTF-8 replaced by U+FFFD. ASCII text (a
+/// log line, usually) is escaped in the same pass that finds it is ASCII.
+pub(crate) fn write_text(out: &mut Vec<u8>, text: &[u8]) {
+    let mark = out.len();
+    out.push(b'"');
+    if escape_into::<true>(out, text) {
+        out.push(b'"');
+        return;
+    }
+    out.truncate(mark);
+    match std::str::from_utf8(text) {
+        Ok(text) => write_str(out, text),
+        Err(_) => write_str(out, &String::from_utf8_lossy(text)),
+    }
+}
+
 /// Appends the escaped body of a JSON string literal (without quotes).
 pub(crate) fn write_str_body(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
+    escape_into::<false>(out, s.as_bytes());
+}
+
+/// Appends `bytes` (UTF-8) escaped for a JSON string. Runs without a byte to escape (most of
+/// a log line) are found eight bytes at a time and copied whole. With `ASCII_ONLY`, stops at
+/// the first byte that is not ASCII and returns false (having appended part of `bytes`).
+fn escape_into<const ASCII_ONLY: bool>(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if !NEEDS_ESCAPE[b as usize] {
-            i += 1;
-            continue;
-        }
+    while let Some(i) = find_escaped::<ASCII_ONLY>(bytes, start) {
         out.extend_from_slice(&bytes[start..i]);
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            _ => {
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[(b >> 4) as usize]);
-                out.push(HEX[(b & 0xf) as usize]);
-            }
+        if ASCII_ONLY && !bytes[i].is_ascii() {
+            return false;
         }
-        i += 1;
-        start = i;
+        write_escape(out, bytes[i]);
+        start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
+    true
+}
+
+/// Index of the first byte at or after `i` that a JSON string must escape, or with
+/// `ASCII_ONLY` that is not ASCII.
+#[inline]
+fn find_escaped<const ASCII_ONLY: bool>(s: &[u8], mut i: usize) -> Option<usize> {
+    let non_ascii = if ASCII_ONLY { HIGHS } else { 0 };
+    while let Some(w) = word_at(s, i) {
+        let special = control_bytes(w)
+            | zero_bytes(w ^ (ONES * u64::from(b'"')))
+            | zero_bytes(w ^ (ONES * u64::from(b'\\')))
+            | (w & non_ascii);
+        if special != 0 {
+            return Some(i + first_flagged(special));
+        }
+        i += 8;
+    }
+    let stop = |b: u8| NEEDS_ESCAPE[usize::from(b)] || (ASCII_ONLY && !b.is_ascii());
+    s.get(i..)?.iter().position(|&b| stop(b)).map(|p| i + p)
+}
+
+/// Appends the escape sequence of a byte that [`NEEDS_ESCAPE`].
+fn write_escape(out: &mut Vec<u8>, b: u8) {
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        _ => {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        }
+    }
 }
 
 /// Bytes that cannot appear unescaped in a JSON string: `"`, `\` and control characters.
@@ -112,7 +155,8 @@ pub(crate) fn find_quote_or_backslash(s: &[u8], mut i: usize) -> Option<usize> {
 
 /// `0x01` in every byte of a word.
 pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
+/// The high bit of every byte of a word.
+pub(crate) const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// The eight bytes at `i` as a little-endian word, when there are eight.
 #[inline]
@@ -127,6 +171,13 @@ pub(crate) fn word_at(s: &[u8], i: usize) -> Option<u64> {
 #[inline]
 pub(crate) fn zero_bytes(w: u64) -> u64 {
     w.wrapping_sub(ONES) & !w & HIGHS
+}
+
+/// The high bit set in each byte of `w` equal to `b` (exact for every byte).
+#[inline]
+pub(crate) fn equal_bytes(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(b));
+    !(((x & !HIGHS) + !HIGHS) | x) & HIGHS
 }
 
 /// The high bit set in each byte of `w` below 0x20 (exact for the lowest one).
@@ -165,6 +216,28 @@ pub(crate) fn lenient_object<'a, T: serde::Deserialize<'a>>(raw: Option<&'a RawV
 mod tests {
     use super::*;
 
+    #[test]
+    fn text_written_like_lossy_strings() {
+        for text in [&b"2 1 eni-1 ACCEPT OK"[..], b"a\"b\\c\td", b"caf\xc3\xa9", b"bad \xff\xfe byte", b"\x01", b""] {
+            let mut out = Vec::new();
+            write_text(&mut out, text);
+            assert_eq!(out, serde_json::to_vec(&String::from_utf8_lossy(text)).unwrap(), "{text:?}");
+        }
+        for len in 0..24 {
+            for at in 0..len {
+                for odd in [&b"\xc3\xa9"[..], b"\xff", b"\"", b"\x1f"] {
+                    let mut text = vec![b'a'; len];
+                    text[0] = b'\\';
+                    text.splice(at..=at, odd.iter().copied());
+                    let mut out = b"prefix".to_vec();
+                    write_text(&mut out, &text);
+                    let expected = serde_json::to_vec(&String::from_utf8_lossy(&text)).unwrap();
+                    assert_eq!(out[6..], expected, "{text:?}");
+                }
+            }
+        }
+    }
+
     fn escaped(s: &str) -> String {
         let mut out = Vec::new();
         write_str(&mut out, s);
@@ -175,6 +248,21 @@ mod tests {
     fn escapes_like_serde_json() {
         for s in ["plain", "quote\"back\\slash", "nl\ncr\rtab\t", "ctl\u{1}\u{1f}", "日本語 ✓", ""] {
             assert_eq!(escaped(s), serde_json::to_string(s).unwrap());
+        }
+    }
+
+    #[test]
+    fn escapes_at_every_offset_like_serde_json() {
+        let specials = ['"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}', ' ', 'é', '✓'];
+        for len in 0..20 {
+            for at in 0..len {
+                for c in specials {
+                    let mut s: String = std::iter::repeat_n('x', len).collect();
+                    s.replace_range(at..=at, &c.to_string());
+                    s.push(c);
+                    assert_eq!(escaped(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+                }
+            }
         }
     }
 

@@ -11,7 +11,7 @@
 
 use std::io::Write;
 
-use super::{EntryContext, ObjectAttrs, write_clamped};
+use super::{EntryContext, ObjectAttrs, plain, write_clamped};
 use crate::json;
 
 /// One field of a flow record.
@@ -58,9 +58,7 @@ pub(crate) fn write_flow_line(
 ) -> bool {
     attrs.start(out);
     let clamped = write_clamp(out, ctx, start);
-    out.extend_from_slice(b",\"message\":");
-    json::write_str(out, &String::from_utf8_lossy(line));
-    out.push(b'}');
+    plain::write_text(out, line);
     clamped
 }
 

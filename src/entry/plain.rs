@@ -25,12 +25,11 @@ pub(crate) fn write_line(
     clamped
 }
 
-fn write_text(out: &mut Vec<u8>, text: &[u8]) {
+/// Writes `,"message":<text>}`: the message (invalid UTF-8 replaced) and the entry's closing
+/// brace.
+pub(crate) fn write_text(out: &mut Vec<u8>, text: &[u8]) {
     out.extend_from_slice(b",\"message\":");
-    match std::str::from_utf8(text) {
-        Ok(text) => json::write_str(out, text),
-        Err(_) => json::write_str(out, &String::from_utf8_lossy(text)),
-    }
+    json::write_text(out, text);
     out.push(b'}');
 }
 
