@@ -23,6 +23,5 @@ for _ in $(seq 1 100); do
 done
 curl -sf "http://127.0.0.1:$port/moto-api/" > /dev/null || { echo "moto server did not start; see target/moto.log"; exit 1; }
 
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-  AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-unset DD_API_KEY DD_API_KEY_SECRET_ARN DD_URL DD_SITE AWS_LAMBDA_RUNTIME_API
+. scripts/lib/aws_env.sh
+point_aws_sdk_at "$port"
