@@ -168,7 +168,11 @@ fn text(line: &mut String, from: usize, value: std::fmt::Arguments<'_>) -> Cell 
 fn bytes(line: &mut String, from: usize, value: Option<&[u8]>) -> Cell {
     match value {
         Some(value) => {
-            line.push_str(&String::from_utf8_lossy(value));
+            // `from_utf8` checks ASCII a word at a time; the lossy form only when it fails.
+            match std::str::from_utf8(value) {
+                Ok(value) => line.push_str(value),
+                Err(_) => line.push_str(&String::from_utf8_lossy(value)),
+            }
             Cell::Text(from, line.len())
         }
         None => absent(line),
