@@ -13,6 +13,7 @@ pub fn context() -> EntryContext {
         rules: Rules::default(),
         standard_attributes: false,
         provenance: Provenance::Ref,
+        log_event_id: false,
     }
 }
 
