@@ -6,6 +6,7 @@
 
 mod columns;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -34,7 +35,7 @@ pub(crate) fn read_flow_parquet<O: BatchOut>(
     check_flat(&schema)?;
     let format = FlowFormat::of_fields(schema.columns().iter().map(|column| column.name()));
     let ctx = scope.ctx;
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut cells: Vec<Cell> = Vec::with_capacity(schema.num_columns());
     let mut columns: Vec<Column> = Vec::with_capacity(schema.num_columns());
     for group in 0..reader.num_row_groups() {
@@ -53,10 +54,16 @@ pub(crate) fn read_flow_parquet<O: BatchOut>(
                 cells.clear();
                 for (at, column) in columns.iter_mut().enumerate() {
                     if at > 0 {
-                        line.push(' ');
+                        line.push(b' ');
                     }
                     cells.push(column.next_into(&mut line));
                 }
+                // One UTF-8 check per row (word-at-a-time for ASCII); values that are not
+                // UTF-8 are replaced only when it fails.
+                let line = match std::str::from_utf8(&line) {
+                    Ok(line) => Cow::Borrowed(line),
+                    Err(_) => Cow::Owned(lossy_row(&line, &mut cells)),
+                };
                 match &format {
                     FlowFormat::Default => {
                         let start = cells.get(START_FIELD).and_then(|cell| cell.number());
@@ -76,6 +83,24 @@ pub(crate) fn read_flow_parquet<O: BatchOut>(
         }
     }
     Ok(())
+}
+
+/// The row's line with each text value's invalid UTF-8 replaced (U+FFFD), its cells moved to
+/// match; the rest of the line (numbers, `-`, spaces) is ASCII.
+fn lossy_row(line: &[u8], cells: &mut [Cell]) -> String {
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut copied = 0;
+    for cell in cells.iter_mut() {
+        if let Cell::Text(from, to) = *cell {
+            out.push_str(&String::from_utf8_lossy(&line[copied..from]));
+            let start = out.len();
+            out.push_str(&String::from_utf8_lossy(&line[from..to]));
+            *cell = Cell::Text(start, out.len());
+            copied = to;
+        }
+    }
+    out.push_str(&String::from_utf8_lossy(&line[copied..]));
+    out
 }
 
 /// Reads the next batch of every column; the rows read, the same for all.
@@ -181,6 +206,11 @@ mod tests {
 
     const DEFINED: [i16; 2] = [1, 0];
 
+    /// A required `action` column of two rows, ACCEPT and REJECT.
+    fn write_actions(column: &mut parquet::file::writer::SerializedColumnWriter<'_>) -> usize {
+        column.typed::<ByteArrayType>().write_batch(&["ACCEPT".into(), "REJECT".into()], None, None).unwrap()
+    }
+
     #[test]
     fn unexpected_column_types_are_sent_as_their_text() {
         let schema = "OPTIONAL BYTE_ARRAY version (UTF8); OPTIONAL FLOAT bytes; OPTIONAL BOOLEAN flag; \
@@ -194,10 +224,7 @@ mod tests {
                 2 => column.typed::<BoolType>().write_batch(&[true], Some(&DEFINED), None).unwrap(),
                 3 => column.typed::<Int32Type>().write_batch(&[-1], Some(&DEFINED), None).unwrap(),
                 4 => column.typed::<Int64Type>().write_batch(&[-1], Some(&DEFINED), None).unwrap(),
-                _ => column
-                    .typed::<ByteArrayType>()
-                    .write_batch(&["ACCEPT".into(), "REJECT".into()], None, None)
-                    .unwrap(),
+                _ => write_actions(column),
             };
         });
         let (result, entries) = read(bytes);
@@ -216,6 +243,27 @@ mod tests {
             "{second:?}"
         );
         assert_eq!(second["action"], "REJECT");
+    }
+
+    #[test]
+    fn a_value_that_is_not_utf8_is_replaced_and_the_others_keep_their_place() {
+        let schema =
+            "REQUIRED BYTE_ARRAY interface_id (UTF8); REQUIRED INT32 srcport; REQUIRED BYTE_ARRAY action (UTF8);";
+        let bytes = file(schema, |at, column| {
+            let _ = match at {
+                0 => column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&[ByteArray::from(&b"eni-\xff\xfe1"[..]), ByteArray::from("eni-\u{e9}2")], None, None)
+                    .unwrap(),
+                1 => column.typed::<Int32Type>().write_batch(&[443, 80], None, None).unwrap(),
+                _ => write_actions(column),
+            };
+        });
+        let (result, entries) = read(bytes);
+        result.unwrap();
+        let fields = |e: &serde_json::Value| (e["interface_id"].clone(), e["srcport"].clone(), e["action"].clone());
+        assert_eq!(fields(&entries[0]), ("eni-\u{fffd}\u{fffd}1".into(), 443.into(), "ACCEPT".into()));
+        assert_eq!(fields(&entries[1]), ("eni-\u{e9}2".into(), 80.into(), "REJECT".into()));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! One Parquet column of a row group, read a batch of rows at a time into reused buffers (its
-//! values and definition levels), and each row's value written as text into the row's line.
+//! values and definition levels), and each row's value written as text into the row's line
+//! (bytes as they are: the line's UTF-8 is checked once, by the row's reader).
 
-use std::fmt::Write;
+use std::io::Write;
 
 use parquet::basic::ConvertedType;
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
@@ -24,7 +25,7 @@ pub(super) enum Cell {
     Absent,
     /// An integer.
     Number(i64),
-    /// Text at `line[from..to]`.
+    /// Text at `line[from..to]` (which may not be UTF-8 until the line is checked).
     Text(usize, usize),
 }
 
@@ -101,11 +102,12 @@ impl Column {
     }
 
     /// Writes the next row's value to `line` as text (`-` for null) and returns it.
-    pub(super) fn next_into(&mut self, line: &mut String) -> Cell {
+    #[inline]
+    pub(super) fn next_into(&mut self, line: &mut Vec<u8>) -> Cell {
         let present = self.max_level == 0 || self.levels.get(self.row) == Some(&self.max_level);
         self.row += 1;
         if !present {
-            line.push('-');
+            line.push(b'-');
             return Cell::Absent;
         }
         let at = self.value;
@@ -131,7 +133,7 @@ impl Column {
         };
         match number {
             Some(n) => {
-                line.push_str(itoa::Buffer::new().format(n));
+                line.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
                 Cell::Number(n)
             }
             None => absent(line),
@@ -152,27 +154,23 @@ fn read<T: DataType>(
 }
 
 /// A value with no integer form, as its text.
-fn display(line: &mut String, from: usize, value: Option<&impl std::fmt::Display>) -> Cell {
+fn display(line: &mut Vec<u8>, from: usize, value: Option<&impl std::fmt::Display>) -> Cell {
     match value {
         Some(value) => text(line, from, format_args!("{value}")),
         None => absent(line),
     }
 }
 
-fn text(line: &mut String, from: usize, value: std::fmt::Arguments<'_>) -> Cell {
+fn text(line: &mut Vec<u8>, from: usize, value: std::fmt::Arguments<'_>) -> Cell {
     let _ = line.write_fmt(value);
     Cell::Text(from, line.len())
 }
 
-/// A byte array as text (invalid UTF-8 replaced).
-fn bytes(line: &mut String, from: usize, value: Option<&[u8]>) -> Cell {
+/// A byte array's bytes, as text once the row's line is checked.
+fn bytes(line: &mut Vec<u8>, from: usize, value: Option<&[u8]>) -> Cell {
     match value {
         Some(value) => {
-            // `from_utf8` checks ASCII a word at a time; the lossy form only when it fails.
-            match std::str::from_utf8(value) {
-                Ok(value) => line.push_str(value),
-                Err(_) => line.push_str(&String::from_utf8_lossy(value)),
-            }
+            line.extend_from_slice(value);
             Cell::Text(from, line.len())
         }
         None => absent(line),
@@ -180,7 +178,7 @@ fn bytes(line: &mut String, from: usize, value: Option<&[u8]>) -> Cell {
 }
 
 /// A value missing from the batch (never, when levels and values agree) reads as null.
-fn absent(line: &mut String) -> Cell {
-    line.push('-');
+fn absent(line: &mut Vec<u8>) -> Cell {
+    line.push(b'-');
     Cell::Absent
 }
