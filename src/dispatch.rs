@@ -184,9 +184,12 @@ fn notification(envelope: &Envelope<'_>, text: &str) -> Result<Notification, Not
     if envelope.partial { s3_notification::parse(text) } else { s3_notification::from_envelope(envelope) }
 }
 
+/// The `eventSource` of the first record, read without reading the others (a Kinesis
+/// event's records hold megabytes of data, read once afterwards).
 fn first_event_source(records: &RawValue) -> Option<String> {
-    let probes: Vec<RecordProbe> = serde_json::from_str(records.get()).ok()?;
-    probes.first().and_then(|p| lenient_str(p.event_source)).map(|s| s.into_owned())
+    let first = records.get().trim_start().strip_prefix('[')?;
+    let probe: RecordProbe = serde_json::Deserializer::from_str(first).into_iter().next()?.ok()?;
+    lenient_str(probe.event_source).map(|s| s.into_owned())
 }
 
 fn sqs_messages(records: &RawValue) -> Result<Vec<SqsMessage>, DispatchError> {

@@ -153,6 +153,18 @@ pub(crate) fn find_quote_or_backslash(s: &[u8], mut i: usize) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', s.get(i..)?).map(|p| i + p)
 }
 
+/// The high bit set in each `"`, `\` or control byte of `w` (exact for the lowest one).
+#[inline]
+pub(crate) fn string_special_bytes(w: u64) -> u64 {
+    zero_bytes(w ^ (ONES * u64::from(b'"'))) | zero_bytes(w ^ (ONES * u64::from(b'\\'))) | control_bytes(w)
+}
+
+/// Whether `b` ends a run of a JSON string's plain bytes: `"`, `\` or a control byte.
+#[inline]
+pub(crate) fn is_string_special(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
 /// `0x01` in every byte of a word.
 pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
 /// The high bit of every byte of a word.
@@ -269,14 +281,23 @@ mod tests {
     #[test]
     fn finds_quotes_and_backslashes_at_any_offset() {
         for len in [0, 1, 7, 8, 9, 31, 32, 33, 100] {
-            for (at, b) in [(len, b'"'), (len, b'\\')] {
+            for (at, b) in [(len, b'"'), (len, b'\\'), (len, 0x1f)] {
                 let mut s = vec![b'x'; len + 5];
                 s[at] = b;
                 for start in 0..=at.min(9) {
-                    assert_eq!(find_quote_or_backslash(&s, start), Some(at), "len {len} start {start}");
+                    if b != 0x1f {
+                        assert_eq!(find_quote_or_backslash(&s, start), Some(at), "len {len} start {start}");
+                    }
+                    let special = (start..s.len()).step_by(8).find_map(|i| {
+                        let flags = word_at(&s, i).map_or(0, string_special_bytes);
+                        (flags != 0).then(|| i + first_flagged(flags))
+                    });
+                    assert_eq!(special.unwrap_or(at), at, "len {len} start {start}");
+                    assert!(is_string_special(b));
                 }
             }
             assert_eq!(find_quote_or_backslash(&vec![0xff; len], 0), None);
+            assert_eq!(string_special_bytes(u64::from_le_bytes(*b" \xff~!#0aZ")), 0);
         }
         assert_eq!(find_quote_or_backslash(b"ab", 5), None);
     }

@@ -1,5 +1,6 @@
 //! Any decoded CloudWatch Logs payload (and any `awslogs` event): parsing, routing and
-//! building the logs never panic, and every event is counted once.
+//! building the logs never panic, every event is counted once, and the payload reader reads
+//! what serde reads (its direct reader for the usual form is compared with serde's).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,7 +10,15 @@ use security_log_forwarder::internals::{
 
 fuzz_target!(|data: &[u8]| {
     let _ = dispatch(data);
-    let Ok(payload) = LogsPayload::parse(data) else { return };
+    let by_serde = serde_json::from_slice::<LogsPayload>(data);
+    let Ok(payload) = LogsPayload::parse(data) else {
+        if let Ok(by_serde) = by_serde {
+            assert!(by_serde.log_events.is_none() && !by_serde.is_control(), "refused what serde reads");
+        }
+        return;
+    };
+    let by_serde = by_serde.expect("read what serde refuses");
+    assert_eq!(format!("{payload:?}"), format!("{by_serde:?}"));
     let ctx = EntryContext {
         tags: Tags::new(""),
         source_override: None,

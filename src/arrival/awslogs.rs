@@ -31,26 +31,45 @@ pub enum AwsLogsError {
 
 /// Decodes a subscription payload's `data`: base64, then gzip, into the payload's JSON.
 pub fn decode_data(data: &str) -> Result<Vec<u8>, AwsLogsError> {
-    let compressed = base64::engine::general_purpose::STANDARD
-        .decode(data.trim())
-        .map_err(|e| AwsLogsError::NotBase64(e.to_string()))?;
-    if !compressed.starts_with(&[0x1f, 0x8b]) {
-        return Err(AwsLogsError::NotGzip("it does not start with the gzip magic bytes".into()));
+    let mut decoder = PayloadDecoder::default();
+    decoder.decode(data)?;
+    Ok(decoder.json)
+}
+
+/// Decodes payload after payload into the same two buffers (the base64-decoded gzip and the
+/// JSON), so that a Kinesis event's payloads are not all held, nor their memory fetched anew.
+#[derive(Default)]
+pub struct PayloadDecoder {
+    compressed: Vec<u8>,
+    json: Vec<u8>,
+}
+
+impl PayloadDecoder {
+    /// Decodes `data` (base64, then gzip); the JSON is returned, valid until the next call.
+    pub fn decode(&mut self, data: &str) -> Result<&[u8], AwsLogsError> {
+        self.compressed.clear();
+        base64::engine::general_purpose::STANDARD
+            .decode_vec(data.trim(), &mut self.compressed)
+            .map_err(|e| AwsLogsError::NotBase64(e.to_string()))?;
+        if !self.compressed.starts_with(&[0x1f, 0x8b]) {
+            return Err(AwsLogsError::NotGzip("it does not start with the gzip magic bytes".into()));
+        }
+        // One member (what CloudWatch Logs writes) in one libdeflate call, at about half the
+        // CPU of streaming inflate; anything else through the streaming decoder, which says
+        // what is wrong.
+        let max = MAX_DECODED_BYTES as usize;
+        if crate::format::gunzip::single_member_into(&self.compressed, max, &mut self.json) {
+            return Ok(&self.json);
+        }
+        flate2::read::MultiGzDecoder::new(&self.compressed[..])
+            .take(MAX_DECODED_BYTES + 1)
+            .read_to_end(&mut self.json)
+            .map_err(|e| AwsLogsError::NotGzip(e.to_string()))?;
+        if self.json.len() > max {
+            return Err(AwsLogsError::TooLarge);
+        }
+        Ok(&self.json)
     }
-    // One member (what CloudWatch Logs writes) in one libdeflate call, at about half the CPU
-    // of streaming inflate; anything else through the streaming decoder, which says what is wrong.
-    if let Some(json) = crate::format::gunzip::single_member(&compressed, MAX_DECODED_BYTES as usize) {
-        return Ok(json);
-    }
-    let mut json = Vec::with_capacity(compressed.len() * 8);
-    flate2::read::MultiGzDecoder::new(&compressed[..])
-        .take(MAX_DECODED_BYTES + 1)
-        .read_to_end(&mut json)
-        .map_err(|e| AwsLogsError::NotGzip(e.to_string()))?;
-    if json.len() as u64 > MAX_DECODED_BYTES {
-        return Err(AwsLogsError::TooLarge);
-    }
-    Ok(json)
 }
 
 /// One record of a Kinesis Data Streams event.
@@ -58,8 +77,9 @@ pub fn decode_data(data: &str) -> Result<Vec<u8>, AwsLogsError> {
 pub struct KinesisRecord {
     /// `kinesis.sequenceNumber`, reported back in `batchItemFailures`.
     pub sequence_number: String,
-    /// The decoded subscription payload in its `data`.
-    pub payload: Result<Vec<u8>, AwsLogsError>,
+    /// Its `data`: a subscription payload, base64 and gzip, decoded when it is read
+    /// ([`PayloadDecoder`]).
+    pub data: Result<String, AwsLogsError>,
 }
 
 #[derive(Deserialize)]
@@ -74,8 +94,8 @@ struct RawKinesis {
     data: Option<String>,
 }
 
-/// Reads the records of a Kinesis event (`Records`, raw JSON); a record that cannot be
-/// decoded fails alone. Fails when `Records` is not an array of records with sequence numbers.
+/// Reads the records of a Kinesis event (`Records`, raw JSON); a record without `data` fails
+/// alone. Fails when `Records` is not an array of records with sequence numbers.
 pub fn kinesis_records(records: &str) -> Result<Vec<KinesisRecord>, String> {
     let raw: Vec<RawKinesisRecord> =
         serde_json::from_str(records).map_err(|e| format!("Kinesis Records are not records: {e}"))?;
@@ -85,8 +105,7 @@ pub fn kinesis_records(records: &str) -> Result<Vec<KinesisRecord>, String> {
             let kinesis = record.kinesis.ok_or_else(|| format!("Kinesis Records[{i}] has no `kinesis` member"))?;
             let sequence_number =
                 kinesis.sequence_number.ok_or_else(|| format!("Kinesis Records[{i}] has no sequenceNumber"))?;
-            let payload = kinesis.data.as_deref().ok_or(AwsLogsError::NoData).and_then(decode_data);
-            Ok(KinesisRecord { sequence_number, payload })
+            Ok(KinesisRecord { sequence_number, data: kinesis.data.ok_or(AwsLogsError::NoData) })
         })
         .collect()
 }
@@ -121,9 +140,11 @@ pub(crate) mod tests {
         ])
         .to_string();
         let records = kinesis_records(&records).unwrap();
-        assert_eq!(records[0].payload.as_deref().unwrap(), b"{}");
+        let mut decoder = PayloadDecoder::default();
+        assert_eq!(decoder.decode(records[0].data.as_deref().unwrap()).unwrap(), b"{}");
         assert_eq!(records[1].sequence_number, "2");
-        assert!(matches!(records[1].payload, Err(AwsLogsError::NotGzip(_))));
+        assert!(matches!(decoder.decode(records[1].data.as_deref().unwrap()), Err(AwsLogsError::NotGzip(_))));
+        assert_eq!(decoder.decode(&encode(b"[1]")).unwrap(), b"[1]", "the decoder is reused after a failure");
         assert!(kinesis_records(r#"[{"kinesis":{"data":"x"}}]"#).unwrap_err().contains("sequenceNumber"));
     }
 }

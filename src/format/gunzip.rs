@@ -30,18 +30,27 @@ impl Drop for Decompressor {
 /// The decompressed bytes of `gz` when it is exactly one gzip member that decompresses to
 /// the size its trailer states, at most `max_out` bytes; `None` otherwise.
 pub(crate) fn single_member(gz: &[u8], max_out: usize) -> Option<Vec<u8>> {
-    let trailer: [u8; 4] = gz.get(gz.len().checked_sub(4)?..)?.try_into().ok()?;
-    let size = u32::from_le_bytes(trailer) as usize;
+    let mut out = Vec::new();
+    single_member_into(gz, max_out, &mut out).then_some(out)
+}
+
+/// [`single_member`] into `out`, whose allocation is reused (its bytes are replaced); `false`
+/// (and `out` emptied) when `gz` is not such a member.
+pub(crate) fn single_member_into(gz: &[u8], max_out: usize, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let Some(trailer) = gz.len().checked_sub(4).and_then(|at| gz.get(at..)) else { return false };
+    let size = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]) as usize;
     if size > max_out || gz.len() < 18 {
-        return None;
+        return false;
     }
-    let decompressor = Decompressor::new()?;
+    let Some(decompressor) = Decompressor::new() else { return false };
     // Not zeroed first: libdeflate writes the bytes it reports, and only those are kept.
-    let mut out: Vec<u8> = Vec::with_capacity(size);
+    out.reserve(size);
     let (mut read, mut written) = (0usize, 0usize);
     // SAFETY: the input pointer and length describe `gz`; the output pointer and length
-    // describe `out`'s allocated (uninitialised) capacity, which libdeflate only writes to,
-    // at most `size` bytes; both buffers outlive the call, which sets both counts.
+    // describe `out`'s allocated (uninitialised) capacity, at least `size` bytes after the
+    // reserve on an empty vector, which libdeflate only writes to, at most `size` bytes; both
+    // buffers outlive the call, which sets both counts.
     let result = unsafe {
         libdeflate_gzip_decompress_ex(
             decompressor.0.as_ptr(),
@@ -54,11 +63,11 @@ pub(crate) fn single_member(gz: &[u8], max_out: usize) -> Option<Vec<u8>> {
         )
     };
     if result != libdeflate_result_LIBDEFLATE_SUCCESS || read != gz.len() || written != size {
-        return None;
+        return false;
     }
     // SAFETY: on success libdeflate initialised the first `written` (= `size`) bytes.
     unsafe { out.set_len(written) };
-    Some(out)
+    true
 }
 
 #[cfg(test)]

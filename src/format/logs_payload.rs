@@ -3,6 +3,8 @@
 //! `subscriptionFilters`, `policyLevel` and `logEvents[]` (`id`, `timestamp` in ms, `message`).
 //! Messages are borrowed from the payload unless they hold escapes.
 
+mod compact;
+
 use std::borrow::Cow;
 
 use serde::Deserialize;
@@ -60,9 +62,12 @@ pub enum PayloadError {
 }
 
 impl<'a> LogsPayload<'a> {
-    /// Parses a decoded payload.
+    /// Parses a decoded payload: the usual form directly (`compact`), anything else by serde.
     pub fn parse(json: &'a [u8]) -> Result<Self, PayloadError> {
-        let payload: Self = serde_json::from_slice(json).map_err(PayloadError::NotJson)?;
+        let payload = match std::str::from_utf8(json).ok().and_then(compact::parse) {
+            Some(payload) => payload,
+            None => serde_json::from_slice(json).map_err(PayloadError::NotJson)?,
+        };
         if payload.log_events.is_none() && !payload.is_control() {
             return Err(PayloadError::NoLogEvents(payload.message_type.into_owned()));
         }

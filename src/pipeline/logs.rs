@@ -5,7 +5,7 @@
 
 use super::errors::{self, ForwardError};
 use super::{Forwarder, Outcome};
-use crate::arrival::awslogs::{AwsLogsError, KinesisRecord};
+use crate::arrival::awslogs::{AwsLogsError, KinesisRecord, PayloadDecoder};
 use crate::deadline::Deadline;
 use crate::dispatch::DispatchError;
 use crate::entry::LogOrigin;
@@ -15,6 +15,13 @@ use crate::format::logs_payload::LogsPayload;
 use crate::intake::Intake;
 use crate::stats::Stats;
 use crate::store::ObjectStore;
+
+/// A subscription payload: decoded already (delivered directly), or still base64 and gzip (a
+/// Kinesis record's `data`, decoded when its turn comes).
+enum Payload {
+    Json(Vec<u8>),
+    Base64(String),
+}
 
 /// What became of the payloads of one invocation.
 struct PayloadsRead {
@@ -27,14 +34,14 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
     /// One payload delivered directly (`{"awslogs":…}`): the invocation fails unless every
     /// event was delivered or dropped on purpose.
     pub(super) async fn forward_logs(&self, json: Vec<u8>, deadline: Deadline) -> Outcome {
-        let read = self.forward_payloads(vec![Ok(json)], deadline).await;
+        let read = self.forward_payloads(vec![Ok(Payload::Json(json))], deadline).await;
         Outcome::summary(read.stats, errors::combine(read.errors, 1))
     }
 
     /// Kinesis records: the failed ones are listed in `batchItemFailures`.
     pub(super) async fn forward_kinesis(&self, records: Vec<KinesisRecord>, deadline: Deadline) -> Outcome {
         let (ids, payloads): (Vec<String>, Vec<_>) =
-            records.into_iter().map(|r| (r.sequence_number, r.payload)).unzip();
+            records.into_iter().map(|r| (r.sequence_number, r.data.map(Payload::Base64))).unzip();
         let total = payloads.len();
         let read = self.forward_payloads(payloads, deadline).await;
         let failures: Vec<serde_json::Value> = ids
@@ -51,7 +58,7 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
         }
     }
 
-    async fn forward_payloads(&self, payloads: Vec<Result<Vec<u8>, AwsLogsError>>, deadline: Deadline) -> PayloadsRead {
+    async fn forward_payloads(&self, payloads: Vec<Result<Payload, AwsLogsError>>, deadline: Deadline) -> PayloadsRead {
         let (mut sink, rx) = self.0.deliverer.sink(deadline);
         let ctx = self.entry_context();
         let routes = self.0.settings.log_routes.clone();
@@ -59,10 +66,16 @@ impl<I: Intake, S: ObjectStore> Forwarder<I, S> {
             let mut read =
                 PayloadsRead { stats: Stats::default(), failed: vec![false; payloads.len()], errors: Vec::new() };
             let mut sent_from = vec![false; payloads.len()];
+            let mut decoder = PayloadDecoder::default();
             for (i, payload) in payloads.iter().enumerate() {
-                let parsed = match payload {
+                let json = match payload {
+                    Ok(Payload::Json(json)) => Ok(&json[..]),
+                    Ok(Payload::Base64(data)) => decoder.decode(data),
+                    Err(err) => Err(err.clone()),
+                };
+                let parsed = match json {
                     Ok(json) => LogsPayload::parse(json).map_err(ForwardError::from),
-                    Err(err) => Err(ForwardError::Dispatch(DispatchError::AwsLogs(err.clone()))),
+                    Err(err) => Err(ForwardError::Dispatch(DispatchError::AwsLogs(err))),
                 };
                 let payload = match parsed {
                     Ok(payload) => payload,
