@@ -56,20 +56,17 @@ fn escape_into<const ASCII_ONLY: bool>(out: &mut Vec<u8>, bytes: &[u8]) -> bool 
 fn find_escaped<const ASCII_ONLY: bool>(s: &[u8], mut i: usize) -> Option<usize> {
     let non_ascii = if ASCII_ONLY { HIGHS } else { 0 };
     while let Some(w) = word_at(s, i) {
-        let special = control_bytes(w)
-            | zero_bytes(w ^ (ONES * u64::from(b'"')))
-            | zero_bytes(w ^ (ONES * u64::from(b'\\')))
-            | (w & non_ascii);
+        let special = string_special_bytes(w) | (w & non_ascii);
         if special != 0 {
             return Some(i + first_flagged(special));
         }
         i += 8;
     }
-    let stop = |b: u8| NEEDS_ESCAPE[usize::from(b)] || (ASCII_ONLY && !b.is_ascii());
+    let stop = |b: u8| is_string_special(b) || (ASCII_ONLY && !b.is_ascii());
     s.get(i..)?.iter().position(|&b| stop(b)).map(|p| i + p)
 }
 
-/// Appends the escape sequence of a byte that [`NEEDS_ESCAPE`].
+/// Appends the escape sequence of a byte that [`is_string_special`].
 fn write_escape(out: &mut Vec<u8>, b: u8) {
     match b {
         b'"' => out.extend_from_slice(b"\\\""),
@@ -84,19 +81,6 @@ fn write_escape(out: &mut Vec<u8>, b: u8) {
         }
     }
 }
-
-/// Bytes that cannot appear unescaped in a JSON string: `"`, `\` and control characters.
-static NEEDS_ESCAPE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -159,7 +143,7 @@ pub(crate) fn string_special_bytes(w: u64) -> u64 {
     zero_bytes(w ^ (ONES * u64::from(b'"'))) | zero_bytes(w ^ (ONES * u64::from(b'\\'))) | control_bytes(w)
 }
 
-/// Whether `b` ends a run of a JSON string's plain bytes: `"`, `\` or a control byte.
+/// Whether `b` cannot appear unescaped in a JSON string: `"`, `\` or a control byte.
 #[inline]
 pub(crate) fn is_string_special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20

@@ -1,10 +1,11 @@
 //! A direct reader for subscription payloads in the form CloudWatch Logs writes them: the
 //! members it knows, each once (an event's in the usual order compared whole), strings found
-//! with `memchr` and borrowed when they hold no escape, the payload's UTF-8 checked once by the caller. Anything else (another member such
-//! as `extractedFields`, a repeated member, a number that is not an `i64`, a `\u` escape, bad
-//! syntax) gives `None`, and the payload is read by serde, which gives the same value or
-//! names the error. Both readers accept the same payloads and read them alike (a test and the
-//! `cwl_payload` fuzz target compare them).
+//! with `memchr` and borrowed when they hold no escape, the payload's UTF-8 checked once by the
+//! caller. Anything else (another member such as `extractedFields`, a repeated member, a
+//! number that is not an `i64`, a `\u` escape, a control byte, bad syntax) gives `None`, and
+//! the payload is read by serde, which gives the same value or names the error. Both readers
+//! accept the same payloads and read them alike (a test and the `cwl_payload` fuzz target
+//! compare them).
 
 use std::borrow::Cow;
 
