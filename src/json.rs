@@ -51,19 +51,60 @@ fn escape_into<const ASCII_ONLY: bool>(out: &mut Vec<u8>, bytes: &[u8]) -> bool 
 }
 
 /// Index of the first byte at or after `i` that a JSON string must escape, or with
-/// `ASCII_ONLY` that is not ASCII.
+/// `ASCII_ONLY` that is not ASCII. Sixteen bytes are checked per step (two words, flags
+/// combined before one test). The last few bytes are checked as the final sixteen (or eight)
+/// of the string, overlapping bytes from `i` on already found clean: those carry no flag, so
+/// the first flag is still exact. (Bytes before `i` may be special: never overlapped.)
 #[inline]
-fn find_escaped<const ASCII_ONLY: bool>(s: &[u8], mut i: usize) -> Option<usize> {
-    let non_ascii = if ASCII_ONLY { HIGHS } else { 0 };
-    while let Some(w) = word_at(s, i) {
-        let special = string_special_bytes(w) | (w & non_ascii);
-        if special != 0 {
-            return Some(i + first_flagged(special));
+fn find_escaped<const ASCII_ONLY: bool>(s: &[u8], i: usize) -> Option<usize> {
+    let rest = s.get(i..)?;
+    let mut chunks = rest.chunks_exact(16);
+    let mut at = i;
+    for chunk in &mut chunks {
+        if let Some(found) = first_in_sixteen::<ASCII_ONLY>(chunk) {
+            return Some(at + found);
         }
-        i += 8;
+        at += 16;
+    }
+    let left = chunks.remainder().len();
+    if left == 0 {
+        return None;
+    }
+    if rest.len() >= 16 {
+        let last = s.len() - 16;
+        return first_in_sixteen::<ASCII_ONLY>(&s[last..]).map(|found| last + found);
+    }
+    if left >= 8 {
+        let flags = |w: u64| string_special_bytes(w) | if ASCII_ONLY { w & HIGHS } else { 0 };
+        let last = s.len() - 8;
+        for start in [at, last] {
+            let found = word_at(s, start).map_or(0, flags);
+            if found != 0 {
+                return Some(start + first_flagged(found));
+            }
+        }
+        return None;
     }
     let stop = |b: u8| is_string_special(b) || (ASCII_ONLY && !b.is_ascii());
-    s.get(i..)?.iter().position(|&b| stop(b)).map(|p| i + p)
+    s[at..].iter().position(|&b| stop(b)).map(|p| at + p)
+}
+
+/// The index of the first flagged byte of a sixteen-byte `chunk` (see [`find_escaped`]).
+#[inline]
+fn first_in_sixteen<const ASCII_ONLY: bool>(chunk: &[u8]) -> Option<usize> {
+    let (low, high) = chunk.split_at(8);
+    let flags = |half: &[u8]| {
+        let w = half.try_into().map_or(0, u64::from_le_bytes);
+        string_special_bytes(w) | if ASCII_ONLY { w & HIGHS } else { 0 }
+    };
+    let (low, high) = (flags(low), flags(high));
+    if low | high == 0 {
+        None
+    } else if low != 0 {
+        Some(first_flagged(low))
+    } else {
+        Some(8 + first_flagged(high))
+    }
 }
 
 /// Appends the escape sequence of a byte that [`is_string_special`].
@@ -140,7 +181,13 @@ pub(crate) fn find_quote_or_backslash(s: &[u8], mut i: usize) -> Option<usize> {
 /// The high bit set in each `"`, `\` or control byte of `w` (exact for the lowest one).
 #[inline]
 pub(crate) fn string_special_bytes(w: u64) -> u64 {
-    zero_bytes(w ^ (ONES * u64::from(b'"'))) | zero_bytes(w ^ (ONES * u64::from(b'\\'))) | control_bytes(w)
+    // `zero_bytes` of each comparison and `control_bytes`, masked once.
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    ((quote.wrapping_sub(ONES) & !quote)
+        | (backslash.wrapping_sub(ONES) & !backslash)
+        | (w.wrapping_sub(ONES * 0x20) & !w))
+        & HIGHS
 }
 
 /// Whether `b` cannot appear unescaped in a JSON string: `"`, `\` or a control byte.
@@ -249,14 +296,22 @@ mod tests {
 
     #[test]
     fn escapes_at_every_offset_like_serde_json() {
+        // Two specials anywhere, so each search starts just after an escaped byte, at every
+        // distance from the end (the last bytes are checked by an overlapping word or sixteen).
         let specials = ['"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}', ' ', 'é', '✓'];
-        for len in 0..20 {
+        for len in 0..40 {
             for at in 0..len {
-                for c in specials {
-                    let mut s: String = std::iter::repeat_n('x', len).collect();
-                    s.replace_range(at..=at, &c.to_string());
-                    s.push(c);
-                    assert_eq!(escaped(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+                for second in at..len {
+                    for (c, d) in specials.iter().zip(specials.iter().rev()) {
+                        let mut s: Vec<char> = std::iter::repeat_n('x', len).collect();
+                        s[at] = *c;
+                        s[second] = *d;
+                        let s: String = s.into_iter().chain([*c]).collect();
+                        assert_eq!(escaped(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+                        let mut text = Vec::new();
+                        write_text(&mut text, s.as_bytes());
+                        assert_eq!(text, serde_json::to_vec(&s).unwrap(), "{s:?}");
+                    }
                 }
             }
         }

@@ -27,7 +27,8 @@ pub fn read(data: &[u8], kind: ObjectKind) -> (Vec<u8>, String) {
     check(sink)
 }
 
-/// Checks what a sink received: balanced books, bodies within the intake's limits.
+/// Checks what a sink received: balanced books, bodies within the intake's limits, entries
+/// that are UTF-8 JSON.
 pub fn check(sink: EntrySink<Vec<Batch>>) -> (Vec<u8>, String) {
     let (mut stats, batches, finished) = sink.finish();
     finished.expect("a Vec takes every body");
@@ -39,6 +40,7 @@ pub fn check(sink: EntrySink<Vec<Batch>>) -> (Vec<u8>, String) {
         for entry in batch.entry_slices(&raw) {
             assert!(entry.len() <= 1_000_000);
             assert!(std::str::from_utf8(entry).is_ok(), "entries are UTF-8");
+            assert!(serde_json::from_slice::<serde::de::IgnoredAny>(entry).is_ok(), "entries are JSON");
         }
         stats.entries_sent += batch.entries() as u64;
     }

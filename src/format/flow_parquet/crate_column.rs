@@ -1,6 +1,6 @@
-//! One Parquet column of a row group, read a batch of rows at a time into reused buffers (its
-//! values and definition levels), and each row's value written as text into the row's line
-//! (bytes as they are: the line's UTF-8 is checked once, by the row's reader).
+//! A Parquet column read by the crate's column reader, for the types and encodings
+//! `page_column` does not decode: a batch of rows at a time into reused buffers (its values and
+//! definition levels), each row's value written as text into the row's line.
 
 use std::io::Write;
 
@@ -13,30 +13,21 @@ use parquet::data_type::{
 use parquet::errors::Result as ParquetResult;
 use parquet::schema::types::ColumnDescriptor;
 
+use super::cell::Cell;
 use crate::format::decode::ReadError;
 
 /// Rows read per batch: enough to amortise each read, few enough to keep memory small.
 const BATCH_ROWS: usize = 4096;
 
-/// A row's value in one column, as the line holds it.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Cell {
-    /// Null (`-` in the line).
-    Absent,
-    /// An integer.
-    Number(i64),
-    /// Text at `line[from..to]` (which may not be UTF-8 until the line is checked).
-    Text(usize, usize),
-}
-
 /// A column being read, with the current batch.
-pub(super) struct Column {
+pub(super) struct CrateColumn {
     name: String,
     values: Values,
     levels: Vec<i16>,
     /// Definition level of a present value (0: the column is required).
     max_level: i16,
-    /// The next row and the next value of the batch.
+    /// Rows in the batch, the next row and the next value.
+    rows: usize,
     row: usize,
     value: usize,
 }
@@ -55,7 +46,7 @@ enum Values {
 /// Whether an integer column holds unsigned values (`UINT_32`…).
 type Unsigned = bool;
 
-impl Column {
+impl CrateColumn {
     /// The column `descr` of a row group, from its reader; INT96 (a legacy timestamp, no
     /// flow-log field) is refused.
     pub(super) fn new(reader: ColumnReader, descr: &ColumnDescriptor) -> Result<Self, ReadError> {
@@ -79,18 +70,14 @@ impl Column {
             }
         };
         let name = descr.name().to_owned();
-        Ok(Self { name, values, levels: Vec::new(), max_level: descr.max_def_level(), row: 0, value: 0 })
-    }
-
-    pub(super) fn name(&self) -> &str {
-        &self.name
+        Ok(Self { name, values, levels: Vec::new(), max_level: descr.max_def_level(), rows: 0, row: 0, value: 0 })
     }
 
     /// Reads the next batch; the rows read (0 at the end of the row group).
-    pub(super) fn read_batch(&mut self) -> ParquetResult<usize> {
+    fn read_batch(&mut self) -> ParquetResult<usize> {
         let levels = &mut self.levels;
         (self.row, self.value) = (0, 0);
-        match &mut self.values {
+        self.rows = match &mut self.values {
             Values::Bool(r, v) => read(r, levels, v),
             Values::Int32(r, v, _) => read(r, levels, v),
             Values::Int64(r, v, _) => read(r, levels, v),
@@ -98,12 +85,34 @@ impl Column {
             Values::Double(r, v) => read(r, levels, v),
             Values::Bytes(r, v) => read(r, levels, v),
             Values::Fixed(r, v) => read(r, levels, v),
+        }?;
+        Ok(self.rows)
+    }
+
+    /// Fails when the column holds rows past the row group's (read after its last row).
+    pub(super) fn finish(&mut self) -> Result<(), ReadError> {
+        if self.row < self.rows || self.read_batch().map_err(|err| self.damaged(err))? > 0 {
+            return Err(ReadError::Format(format!("Parquet: column `{}` has more rows than its row group", self.name)));
         }
+        Ok(())
+    }
+
+    fn damaged(&self, err: parquet::errors::ParquetError) -> ReadError {
+        ReadError::Format(format!("Parquet: column `{}`: {err}", self.name))
     }
 
     /// Writes the next row's value to `line` as text (`-` for null) and returns it.
-    #[inline]
-    pub(super) fn next_into(&mut self, line: &mut Vec<u8>) -> Cell {
+    #[inline(never)]
+    pub(super) fn next_into(&mut self, line: &mut Vec<u8>) -> Result<Cell, ReadError> {
+        if self.row == self.rows && self.read_batch().map_err(|err| self.damaged(err))? == 0 {
+            let name = &self.name;
+            return Err(ReadError::Format(format!("Parquet: column `{name}` ends before its row group's rows")));
+        }
+        Ok(self.value_into(line))
+    }
+
+    /// Writes the batch's next row into `line`.
+    fn value_into(&mut self, line: &mut Vec<u8>) -> Cell {
         let present = self.max_level == 0 || self.levels.get(self.row) == Some(&self.max_level);
         self.row += 1;
         if !present {
