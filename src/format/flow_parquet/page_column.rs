@@ -1,9 +1,9 @@
 //! A flat INT32, INT64 or BYTE_ARRAY column read from its pages directly: the Parquet crate
 //! finds and decompresses each page, we decode its definition levels and values (PLAIN, or
-//! dictionary indices) a chunk of rows at a time into small reused buffers. A dictionary value is copied from
-//! the dictionary page into the row's line, where the crate's column reader would clone a
-//! reference-counted `ByteArray` per value (9 % of a Parquet flow log's instructions). Columns
-//! in any other encoding are read by the crate (`crate_column`).
+//! dictionary indices) 1024 rows at a time into small reused buffers. A dictionary value is
+//! copied from the dictionary page into the row's line where the crate's column reader clones
+//! and drops a reference-counted `ByteArray` per row: a quarter of a Parquet flow log's CPU.
+//! Columns in any other encoding are read by the crate (`crate_column`).
 
 use bytes::Bytes;
 use parquet::basic::{ConvertedType, Encoding, Type as PhysicalType};
