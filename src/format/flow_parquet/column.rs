@@ -3,9 +3,10 @@
 //! its encodings (`page_column`), else by the Parquet crate's column reader (`crate_column`).
 
 use parquet::file::reader::RowGroupReader;
-use parquet::schema::types::ColumnDescriptor;
+use parquet::schema::types::ColumnDescPtr;
 
 use super::cell::Cell;
+use super::checked_pages::CheckedPages;
 use super::crate_column::CrateColumn;
 use super::errors::{damaged, page_error};
 use super::page_column::PageColumn;
@@ -36,16 +37,24 @@ impl Column {
     pub(super) fn new(
         group: &dyn RowGroupReader,
         at: usize,
-        descr: &ColumnDescriptor,
+        descr: &ColumnDescPtr,
         decoder: Decoder,
     ) -> Result<Self, ReadError> {
-        if decoder == Decoder::Pages && PageColumn::supports(descr, group.metadata().column(at)) {
+        let chunk = group.metadata().column(at);
+        // The crate asserts these are not negative when it finds the chunk's pages.
+        let start = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset());
+        if start < 0 || chunk.compressed_size() < 0 {
+            return Err(page_error(descr.name(), "a column chunk at a negative offset or of a negative size"));
+        }
+        if decoder == Decoder::Pages && PageColumn::supports(descr, chunk) {
             let pages = group.get_column_page_reader(at).map_err(damaged)?;
             if let Some(column) = PageColumn::new(pages, descr) {
                 return Ok(Self::Pages(column, descr.name().to_owned()));
             }
         }
-        Ok(Self::Crate(CrateColumn::new(group.get_column_reader(at).map_err(damaged)?, descr)?))
+        let pages = CheckedPages::new(group.get_column_page_reader(at).map_err(damaged)?, descr);
+        let reader = parquet::column::reader::get_column_reader(descr.clone(), Box::new(pages));
+        Ok(Self::Crate(CrateColumn::new(reader, descr)?))
     }
 
     /// Writes the next row's value to `line` as text (`-` for null) and returns it. Inlined
