@@ -9,6 +9,7 @@ use parquet::errors::{ParquetError, Result};
 use parquet::schema::types::ColumnDescriptor;
 
 use super::hybrid::Hybrid;
+use super::page_column::v1_levels;
 
 /// A page reader that refuses the damage above.
 pub(super) struct CheckedPages {
@@ -49,10 +50,7 @@ impl CheckedPages {
                             let start = *rep_levels_byte_len as usize;
                             start..start + *def_levels_byte_len as usize
                         }
-                        _ if self.optional => {
-                            let len = buf.get(..4).ok_or_else(|| damage("a page ends before its levels"))?;
-                            4..4 + u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize
-                        }
+                        _ if self.optional => v1_levels(buf).ok_or_else(|| damage("a page ends before its levels"))?,
                         _ => 0..0,
                     };
                     let rows = page.num_values() as usize;

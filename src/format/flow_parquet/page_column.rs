@@ -220,10 +220,7 @@ impl PageColumn {
             Page::DataPage { buf, num_values, encoding, def_level_encoding, .. } => {
                 let levels = match self.optional {
                     true if def_level_encoding != Encoding::RLE => return Err(PageError::Encoding(def_level_encoding)),
-                    true => {
-                        let len = buf.get(..4).ok_or(PageError::Truncated)?;
-                        4..4 + u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize
-                    }
+                    true => v1_levels(&buf).ok_or(PageError::Truncated)?,
                     false => 0..0,
                 };
                 (buf, num_values, encoding, levels)
@@ -324,4 +321,10 @@ fn plain_value(page: &[u8], at: &mut usize, kind: Kind) -> Result<Value, PageErr
             Value::Span((from, to))
         }
     })
+}
+
+/// Where the definition levels of a version 1 data page are: behind their 4-byte length.
+pub(super) fn v1_levels(page: &[u8]) -> Option<std::ops::Range<usize>> {
+    let len = page.get(..4)?;
+    Some(4..4 + u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize)
 }
