@@ -16,6 +16,7 @@ use crate::arrival::awslogs::{self, AwsLogsError, KinesisRecord};
 use crate::arrival::batch_operations::{self, BatchJob, BatchPayloadError};
 use crate::arrival::envelope::Envelope;
 use crate::arrival::eventbridge::FindingEvent;
+use crate::arrival::kinesis_records;
 use crate::arrival::redriven::{self, Redriven};
 use crate::arrival::s3_notification::{self, Notification, NotificationError, is_object_created};
 use crate::finding::family::{detail_types_of, family_of, is_finding_source, supported};
@@ -122,7 +123,8 @@ struct SqsRecord<'a> {
 
 /// Recognises the shape of `event`.
 pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
-    if let Some(redriven) = std::str::from_utf8(event).ok().and_then(redriven::recognise) {
+    let text = crate::json::utf8(event);
+    if let Some(redriven) = text.and_then(redriven::recognise) {
         return Ok(Invocation::Redriven(redriven));
     }
     let envelope =
@@ -147,7 +149,7 @@ pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
         let data = lenient_object::<AwsLogsData>(Some(awslogs)).and_then(|a| lenient_str(a.data));
         return Ok(Invocation::Logs(awslogs::decode_data(&data.ok_or(AwsLogsError::NoData)?)?));
     }
-    let Ok(text) = std::str::from_utf8(event) else {
+    let Some(text) = text else {
         return Err(DispatchError::NotAnObject("invalid UTF-8".into()));
     };
     if is_object_created(source.as_deref(), detail_type.as_deref()) {
@@ -164,7 +166,7 @@ pub fn dispatch(event: &[u8]) -> Result<Invocation<'_>, DispatchError> {
         match first_event_source(records).as_deref() {
             Some("aws:sqs") => return sqs_messages(records).map(Invocation::Sqs),
             Some("aws:kinesis") => {
-                return awslogs::kinesis_records(records.get())
+                return kinesis_records::kinesis_records(records.get())
                     .map(Invocation::Kinesis)
                     .map_err(DispatchError::Kinesis);
             }

@@ -12,6 +12,12 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// `bytes` as a `str` when they are UTF-8, checked with vector instructions (about a tenth of
+/// the CPU of `std::str::from_utf8` on long text): for whole events and payloads.
+pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// Appends `text` as a JSON string literal, invalid UTF-8 replaced by U+FFFD. ASCII text (a
 /// log line, usually) is escaped in the same pass that finds it is ASCII.
 pub(crate) fn write_text(out: &mut Vec<u8>, text: &[u8]) {
@@ -87,6 +93,13 @@ fn find_escaped<const ASCII_ONLY: bool>(s: &[u8], i: usize) -> Option<usize> {
     }
     let stop = |b: u8| is_string_special(b) || (ASCII_ONLY && !b.is_ascii());
     s[at..].iter().position(|&b| stop(b)).map(|p| at + p)
+}
+
+/// Index of the first `"`, `\\` or control byte at or after `i`: where a string that
+/// starts at `i` ends or needs a closer look (see [`find_escaped`]).
+#[inline]
+pub(crate) fn find_string_special(s: &[u8], i: usize) -> Option<usize> {
+    find_escaped::<false>(s, i)
 }
 
 /// The index of the first flagged byte of a sixteen-byte `chunk` (see [`find_escaped`]).
@@ -258,6 +271,24 @@ pub(crate) fn lenient_object<'a, T: serde::Deserialize<'a>>(raw: Option<&'a RawV
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf8_checked_as_std_checks_it() {
+        let text = "plain ascii, é, ✓, 日本, 🦀 and more ascii to pass sixty-four bytes of it";
+        let mut cases: Vec<Vec<u8>> = vec![Vec::new(), text.as_bytes().to_vec(), text.repeat(40).into_bytes()];
+        for at in 0..text.len() {
+            let mut damaged = text.as_bytes().to_vec();
+            damaged[at] = 0xff;
+            cases.push(damaged);
+            cases.push(text.as_bytes()[..at].to_vec());
+            let mut long = text.repeat(3).into_bytes();
+            long[text.len() + at] ^= 0x80;
+            cases.push(long);
+        }
+        for bytes in cases {
+            assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes).ok(), "{bytes:?}");
+        }
+    }
 
     #[test]
     fn text_written_like_lossy_strings() {

@@ -48,9 +48,7 @@ impl PayloadDecoder {
     /// Decodes `data` (base64, then gzip); the JSON is returned, valid until the next call.
     pub fn decode(&mut self, data: &str) -> Result<&[u8], AwsLogsError> {
         self.compressed.clear();
-        base64::engine::general_purpose::STANDARD
-            .decode_vec(data.trim(), &mut self.compressed)
-            .map_err(|e| AwsLogsError::NotBase64(e.to_string()))?;
+        decode_base64(data.trim(), &mut self.compressed).map_err(|e| AwsLogsError::NotBase64(e.to_string()))?;
         if !self.compressed.starts_with(&[0x1f, 0x8b]) {
             return Err(AwsLogsError::NotGzip("it does not start with the gzip magic bytes".into()));
         }
@@ -70,6 +68,17 @@ impl PayloadDecoder {
         }
         Ok(&self.json)
     }
+}
+
+/// Appends `data` decoded from base64 (standard alphabet, padded) to `out`, vectorised; on
+/// an error the `base64` crate decodes it again, to name what is wrong.
+fn decode_base64(data: &str, out: &mut Vec<u8>) -> Result<(), base64::DecodeError> {
+    let len = out.len();
+    if base64_simd::STANDARD.decode_append(data, out).is_ok() {
+        return Ok(());
+    }
+    out.truncate(len);
+    base64::engine::general_purpose::STANDARD.decode_vec(data, out)
 }
 
 /// One record of a Kinesis Data Streams event.
@@ -94,9 +103,10 @@ struct RawKinesis {
     data: Option<String>,
 }
 
-/// Reads the records of a Kinesis event (`Records`, raw JSON); a record without `data` fails
-/// alone. Fails when `Records` is not an array of records with sequence numbers.
-pub fn kinesis_records(records: &str) -> Result<Vec<KinesisRecord>, String> {
+/// Reads the records of a Kinesis event (`Records`, raw JSON) by serde; a record without
+/// `data` fails alone. Fails when `Records` is not an array of records with sequence numbers.
+/// (`kinesis_records::kinesis_records` reads the usual form directly first.)
+pub(super) fn serde_records(records: &str) -> Result<Vec<KinesisRecord>, String> {
     let raw: Vec<RawKinesisRecord> =
         serde_json::from_str(records).map_err(|e| format!("Kinesis Records are not records: {e}"))?;
     raw.into_iter()
@@ -133,18 +143,43 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn base64_decoded_as_the_base64_crate_decodes_it() {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let bytes: Vec<u8> = (0..80u32).map(|i| (i * 37 + 11) as u8).collect();
+        for len in 0..bytes.len() {
+            let text = engine.encode(&bytes[..len]);
+            let mut damaged = vec![text.clone(), format!("{text}="), format!("{text}A"), format!(" {text}")];
+            for at in 0..text.len() {
+                for with in ["!", "=", "A", "/", "-", "", "\n"] {
+                    damaged.push(format!("{}{with}{}", &text[..at], &text[at + 1..]));
+                }
+            }
+            for data in damaged {
+                let mut ours = b"kept".to_vec();
+                let result = decode_base64(&data, &mut ours);
+                let theirs = engine.decode(&data);
+                assert_eq!(result.is_ok(), theirs.is_ok(), "{data:?}");
+                if let Ok(theirs) = theirs {
+                    assert_eq!(ours[4..], theirs[..], "{data:?}");
+                }
+                assert_eq!(&ours[..4], b"kept");
+            }
+        }
+    }
+
+    #[test]
     fn kinesis_records_fail_alone() {
         let records = serde_json::json!([
             {"eventSource": "aws:kinesis", "kinesis": {"sequenceNumber": "1", "data": encode(b"{}")}},
             {"eventSource": "aws:kinesis", "kinesis": {"sequenceNumber": "2", "data": "bm90IGd6aXA="}},
         ])
         .to_string();
-        let records = kinesis_records(&records).unwrap();
+        let records = serde_records(&records).unwrap();
         let mut decoder = PayloadDecoder::default();
         assert_eq!(decoder.decode(records[0].data.as_deref().unwrap()).unwrap(), b"{}");
         assert_eq!(records[1].sequence_number, "2");
         assert!(matches!(decoder.decode(records[1].data.as_deref().unwrap()), Err(AwsLogsError::NotGzip(_))));
         assert_eq!(decoder.decode(&encode(b"[1]")).unwrap(), b"[1]", "the decoder is reused after a failure");
-        assert!(kinesis_records(r#"[{"kinesis":{"data":"x"}}]"#).unwrap_err().contains("sequenceNumber"));
+        assert!(serde_records(r#"[{"kinesis":{"data":"x"}}]"#).unwrap_err().contains("sequenceNumber"));
     }
 }

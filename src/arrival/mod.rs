@@ -7,6 +7,7 @@ pub mod awslogs;
 pub mod batch_operations;
 pub(crate) mod envelope;
 pub(crate) mod eventbridge;
+pub mod kinesis_records;
 pub mod redriven;
 pub mod s3_notification;
 mod split;

@@ -34,7 +34,7 @@ pub fn recognise(json: &str) -> Option<Redriven> {
 }
 
 fn recognise_nested(json: &str, depth: u8) -> Option<Redriven> {
-    if depth > 2 || !(json.contains("requestPayload") || json.contains(CONTINUATION_MEMBER)) {
+    if depth > 2 || !mentions_a_marker(json) {
         return None;
     }
     if let Some(record) = invocation_record(json) {
@@ -44,6 +44,15 @@ fn recognise_nested(json: &str, depth: u8) -> Option<Redriven> {
         return Some(Redriven::Continuation(continuation));
     }
     recognise_nested(&sns_message(json)?, depth + 1)
+}
+
+/// Whether `json` holds `requestPayload` or the continuation member anywhere: only such an
+/// event is read further. Searched with `memchr`'s vectorised `memmem` (the text may be a
+/// Kinesis event of megabytes).
+fn mentions_a_marker(json: &str) -> bool {
+    let json = json.as_bytes();
+    memchr::memmem::find(json, b"requestPayload").is_some()
+        || memchr::memmem::find(json, CONTINUATION_MEMBER.as_bytes()).is_some()
 }
 
 /// The message of an SNS envelope (`Type`, `Message`) or of a one-record SNS event.

@@ -64,7 +64,7 @@ pub enum PayloadError {
 impl<'a> LogsPayload<'a> {
     /// Parses a decoded payload: the usual form directly (`compact`), anything else by serde.
     pub fn parse(json: &'a [u8]) -> Result<Self, PayloadError> {
-        let payload = match std::str::from_utf8(json).ok().and_then(compact::parse) {
+        let payload = match crate::json::utf8(json).and_then(compact::parse) {
             Some(payload) => payload,
             None => serde_json::from_slice(json).map_err(PayloadError::NotJson)?,
         };

@@ -11,10 +11,12 @@ use super::decode::ReadError;
 use super::lines::{read_capped_line, trim};
 use super::scope::ObjectScope;
 use crate::entry::flow::{FlowField, FlowValue, write_flow_attributes, write_flow_line};
-use crate::json;
 use crate::limits::MAX_RECORD_BYTES;
 use crate::sink::{BatchOut, EntrySink};
 use crate::stats::DropReason;
+
+mod words;
+use words::{nth_word, parse_i64};
 
 /// The fields of the default format (v2), in order.
 pub(crate) const DEFAULT_FIELDS: [&str; 14] = [
@@ -109,101 +111,6 @@ pub(crate) fn default_start(line: &[u8]) -> Option<i64> {
     parse_i64(nth_word(line, DEFAULT_START)?)
 }
 
-/// The `n`-th word (from 0) of a line whose words are separated by runs of ASCII whitespace.
-fn nth_word(line: &[u8], n: usize) -> Option<&[u8]> {
-    let start = match spaced_word_start(line, n) {
-        Ok(start) => start?,
-        Err(NotSpaced) => return nth_word_bytewise(line, n),
-    };
-    let len = line[start..].iter().position(u8::is_ascii_whitespace).unwrap_or(line.len() - start);
-    Some(&line[start..start + len])
-}
-
-/// A control byte (a tab, say) where [`spaced_word_start`] looks for words.
-struct NotSpaced;
-
-/// Where the `n`-th word of a line starts, read eight bytes at a time, for lines whose words
-/// are separated by spaces only (flow logs' lines): a control byte before it is `NotSpaced`.
-fn spaced_word_start(line: &[u8], n: usize) -> Result<Option<usize>, NotSpaced> {
-    let mut words = WordStarts { seen: 0, after_space: SPACE_BEFORE_FIRST };
-    let mut controls = 0;
-    let mut i = 0;
-    let found = loop {
-        let Some(w) = json::word_at(line, i) else {
-            // The last bytes, padded with spaces (which start no word).
-            let mut tail = [b' '; 8];
-            tail[..line.len() - i].copy_from_slice(&line[i..]);
-            let w = u64::from_le_bytes(tail);
-            controls |= json::control_bytes(w);
-            break words.find(w, n).map(|at| i + at);
-        };
-        controls |= json::control_bytes(w);
-        if let Some(at) = words.find(w, n) {
-            break Some(i + at);
-        }
-        i += 8;
-    };
-    if controls != 0 { Err(NotSpaced) } else { Ok(found) }
-}
-
-/// The high bit of a word's first byte: the line's start counts as a space before it.
-const SPACE_BEFORE_FIRST: u64 = 0x80;
-
-/// Counts the words started in a line, eight bytes (one little-endian word) at a time.
-struct WordStarts {
-    /// Words started before this eight bytes.
-    seen: usize,
-    /// `SPACE_BEFORE_FIRST` when the byte before this eight is a space (or the line starts).
-    after_space: u64,
-}
-
-impl WordStarts {
-    /// The index in `w` of the start of the line's `n`-th word, when it starts in `w`.
-    fn find(&mut self, w: u64, n: usize) -> Option<usize> {
-        let spaces = json::equal_bytes(w, b' ');
-        let mut starts = !spaces & json::HIGHS & ((spaces << 8) | self.after_space);
-        self.after_space = spaces >> 56;
-        while starts != 0 {
-            if self.seen == n {
-                return Some(json::first_flagged(starts));
-            }
-            self.seen += 1;
-            starts &= starts - 1;
-        }
-        None
-    }
-}
-
-/// [`nth_word`] byte by byte, for lines with control bytes.
-fn nth_word_bytewise(line: &[u8], n: usize) -> Option<&[u8]> {
-    let mut i = 0;
-    for _ in 0..n {
-        i += line.get(i..)?.iter().position(|b| !b.is_ascii_whitespace())?;
-        i += line[i..].iter().position(u8::is_ascii_whitespace)?;
-    }
-    i += line.get(i..)?.iter().position(|b| !b.is_ascii_whitespace())?;
-    let len = line[i..].iter().position(u8::is_ascii_whitespace).unwrap_or(line.len() - i);
-    Some(&line[i..i + len])
-}
-
-/// A decimal integer read as `str::parse::<i64>` reads one (an optional sign, then at least
-/// one ASCII digit, no overflow), without the UTF-8 check of a `str`.
-fn parse_i64(word: &[u8]) -> Option<i64> {
-    let (negative, digits) = match word {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        _ => (false, word),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0i64, |n, &b| {
-        let digit = i64::from(b.wrapping_sub(b'0'));
-        let n = n.checked_mul(10).filter(|_| digit < 10)?;
-        if negative { n.checked_sub(digit) } else { n.checked_add(digit) }
-    })
-}
-
 /// Reads every record of a text flow log into `sink`, skipping header lines.
 pub(crate) fn read_flow_lines<R: BufRead, O: BatchOut>(
     mut reader: R,
@@ -275,50 +182,6 @@ mod tests {
         assert_eq!(default_start(b"2 1 a b c d e f g h 1418530010"), Some(1418530010));
         for no_start in [&b"2 1 a b c d e f g h"[..], b"2 1 a b c d e f g h  ", b"2 1 a b c d e f g h - x", b""] {
             assert_eq!(default_start(no_start), None, "{}", String::from_utf8_lossy(no_start));
-        }
-    }
-
-    #[test]
-    fn words_found_like_split_ascii_whitespace() {
-        let words = ["2", "123456789010", "eni-1", "é", "-", "1418530010", "x\u{7f}"];
-        let separators = [" ", "  ", "\t", " \r ", "\u{b}", "\n"];
-        for len in 0..40 {
-            for sep in separators {
-                for lead in ["", " ", "\t"] {
-                    let line: String =
-                        lead.to_owned() + &(0..len).map(|i| words[i % words.len()]).collect::<Vec<_>>().join(sep);
-                    let expected: Vec<&[u8]> =
-                        line.as_bytes().split(u8::is_ascii_whitespace).filter(|w| !w.is_empty()).collect();
-                    for n in 0..len + 2 {
-                        assert_eq!(nth_word(line.as_bytes(), n), expected.get(n).copied(), "{line:?} {n}");
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn integers_parsed_like_str_parse() {
-        for word in [
-            "0",
-            "1418530010",
-            "+5",
-            "-5",
-            "-",
-            "+",
-            "",
-            "12a",
-            "a1",
-            "٣",
-            "9223372036854775807",
-            "9223372036854775808",
-            "-9223372036854775808",
-            "-9223372036854775809",
-            "007",
-            "1 ",
-            "--1",
-        ] {
-            assert_eq!(parse_i64(word.as_bytes()), word.parse::<i64>().ok(), "{word:?}");
         }
     }
 

@@ -1,7 +1,7 @@
 //! A direct reader for subscription payloads in the form CloudWatch Logs writes them: the
-//! members it knows, each once (an event's in the usual order compared whole), strings found
-//! with `memchr` and borrowed when they hold no escape, the payload's UTF-8 checked once by the
-//! caller. Anything else (another member such as `extractedFields`, a repeated member, a
+//! members it knows, each once (an event's in the usual order compared whole), strings ended
+//! by a sixteen-byte-per-step search and borrowed when they hold no escape, the payload's UTF-8
+//! checked once by the caller. Anything else (another member such as `extractedFields`, a repeated member, a
 //! number that is not an `i64`, a `\u` escape, a control byte, bad syntax) gives `None`, and
 //! the payload is read by serde, which gives the same value or names the error. Both readers
 //! accept the same payloads and read them alike (a test and the `cwl_payload` fuzz target
@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::{LogEvent, LogsPayload};
-use crate::json::{first_flagged, is_string_special, string_special_bytes, word_at};
+use crate::json::{find_string_special, first_flagged, is_string_special, string_special_bytes, word_at};
 
 /// Reads `text` when it is a payload of the usual form; `None` leaves it to serde.
 pub(super) fn parse(text: &str) -> Option<LogsPayload<'_>> {
@@ -136,14 +136,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string: borrowed unless it holds escapes; one with a control character (which JSON
-    /// forbids) is left to serde. Its end is found with `memchr` (vectorised).
+    /// forbids) is left to serde. Its first quote, backslash or control byte is found sixteen
+    /// bytes per step, in one pass.
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.token(b'"')?;
         let (text, bytes, start) = (self.text, self.bytes(), self.at);
-        let mut at = start + memchr::memchr2(b'"', b'\\', bytes.get(start..)?)?;
-        if has_control(&bytes[start..at]) {
-            return None;
-        }
+        let mut at = find_string_special(bytes, start)?;
         let value = if bytes[at] == b'"' {
             Cow::Borrowed(&text[start..at])
         } else {
@@ -224,41 +222,40 @@ impl<'a> Scanner<'a> {
         self.bytes()[self.at..].starts_with(literal).then(|| self.at += literal.len())
     }
 
-    /// An integer that fits an `i64` (no fraction, no exponent, no leading zero).
+    /// An integer that fits an `i64` (no fraction, no exponent, no leading zero, not `-0`,
+    /// which serde reads as a float), its digits read in one pass.
     fn integer(&mut self) -> Option<i64> {
         self.skip_whitespace();
         let bytes = self.bytes();
         let negative = bytes.get(self.at) == Some(&b'-');
         let start = self.at + usize::from(negative);
-        let digits = bytes.get(start..)?.iter().take_while(|b| b.is_ascii_digit()).count();
-        let end = start + digits;
+        let (mut value, mut end) = (0u64, start);
+        while let Some(digit) = bytes.get(end).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+            if end - start == MAX_DIGITS {
+                return None;
+            }
+            value = value * 10 + u64::from(digit);
+            end += 1;
+        }
+        let digits = end - start;
         if digits == 0 || (digits > 1 && bytes[start] == b'0') || matches!(bytes.get(end), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        let mut value: i64 = 0;
-        for &digit in &bytes[start..end] {
-            let digit = i64::from(digit - b'0');
-            value = value.checked_mul(10)?;
-            value = if negative { value.checked_sub(digit)? } else { value.checked_add(digit)? };
-        }
+        let value = if negative {
+            if value == 0 {
+                return None;
+            }
+            0i64.checked_sub_unsigned(value)?
+        } else {
+            i64::try_from(value).ok()?
+        };
         self.at = end;
         Some(value)
     }
 }
 
-/// Whether `bytes` holds a control byte (below 0x20): a minimum kept per lane of sixteen,
-/// which compiles to vector instructions.
-fn has_control(bytes: &[u8]) -> bool {
-    let mut lanes = [u8::MAX; 16];
-    let mut chunks = bytes.chunks_exact(16);
-    for chunk in &mut chunks {
-        for (lane, &b) in lanes.iter_mut().zip(chunk) {
-            *lane = (*lane).min(b);
-        }
-    }
-    let low = chunks.remainder().iter().fold(u8::MAX, |low, &b| low.min(b));
-    lanes.iter().fold(low, |low, &lane| low.min(lane)) < 0x20
-}
+/// The most digits an integer is read with: any nineteen fit a `u64`; longer ones go to serde.
+const MAX_DIGITS: usize = 19;
 
 /// Writes into `out` the value of the string `bytes[from..]` whose first escape is at `at`;
 /// returns the index of its closing quote. Plain runs are copied a word at a time (the whole
@@ -345,6 +342,69 @@ mod tests {
                     assert!(agrees(&json).is_some(), "{json}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn strings_of_every_length_read_as_serde_reads_them() {
+        // Every length across the sixteen-byte steps, with a quote, backslash escape or control
+        // byte at every position, and the payload cut short after each.
+        for len in 0..40 {
+            let plain: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            let mut bodies = vec![plain.clone()];
+            for at in 0..=len {
+                for special in ["\\\"", "\\\\", "\\n", "\u{1}", "\t", "\u{1f}", "é"] {
+                    bodies.push(format!("{}{special}{}", &plain[..at], &plain[at..]));
+                }
+            }
+            for body in bodies {
+                let json = format!(
+                    r#"{{"logGroup":"{body}","logEvents":[{{"id":"{body}","timestamp":1,"message":"{body}"}}]}}"#
+                );
+                agrees(&json);
+                for cut in (0..json.len()).filter(|&cut| json.is_char_boundary(cut)) {
+                    agrees(&json[..cut]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integers_read_as_serde_reads_them() {
+        for number in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "00",
+            "01",
+            "-01",
+            "1.0",
+            "1e3",
+            "1E3",
+            "-",
+            "--1",
+            "+1",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "999999999999999999",
+            "9999999999999999999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
+            "-99999999999999999999",
+            "0000000000000000000001",
+            "1 ",
+            " 2",
+        ] {
+            let json = format!(
+                r#"{{"logEvents":[{{"id":"1","timestamp":{number},"message":"m"}},{{"timestamp":{number},"message":"m"}}]}}"#
+            );
+            agrees(&json);
+            let serde_reads = serde_json::from_str::<LogsPayload<'_>>(&json).is_ok();
+            assert_eq!(parse(&json).is_some(), serde_reads, "{number}");
         }
     }
 
