@@ -186,6 +186,24 @@ fn stdin_and_bad_input() {
     assert!(text(&output.stderr).contains("cannot read /no/such/file.json"));
 }
 
+#[test]
+fn several_events_are_handled_in_turn_and_a_failure_does_not_stop_the_rest() {
+    let bad = std::env::temp_dir().join(format!("slf-bad-event-{}.json", std::process::id()));
+    std::fs::write(&bad, b"[1]").unwrap();
+    let (high, low) =
+        (events_dir().join("guardduty-finding-high.json"), events_dir().join("guardduty-finding-low.json"));
+    let output = bin().args(["invoke", "--dry-run"]).arg(&high).arg(&bad).arg(&low).output().unwrap();
+    std::fs::remove_file(&bad).unwrap();
+    assert_eq!(output.status.code(), Some(1), "the bad event fails the run");
+    assert_eq!(text(&output.stdout).lines().count(), 2, "both findings are handled");
+    let stderr = text(&output.stderr);
+    let events: Vec<&str> = stderr.lines().filter(|l| l.starts_with("event ")).collect();
+    assert_eq!(events.len(), 3, "{stderr}");
+    assert!(events[2].ends_with("guardduty-finding-low.json"), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("summary ")).count(), 3, "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{stderr}");
+}
+
 #[tokio::test]
 async fn a_failing_intake_exits_non_zero_and_never_prints_the_key() {
     let key = "feedfacefeedfacefeedfacefeedface";

@@ -1,7 +1,7 @@
-//! The command line: `invoke` handles one Lambda event payload through the same code path as
-//! Lambda; `replay` forwards local files, folders, S3 prefixes or a manifest (backfill);
-//! `plan` writes the S3 Batch Operations manifest of a time window. `invoke` and `replay`
-//! end with a one-line summary on stderr and exit 0 only on full success. `attach`, `detach`
+//! The command line: `invoke` handles Lambda event payloads, one after another, through the
+//! same code path as Lambda; `replay` forwards local files, folders, S3 prefixes or a manifest
+//! (backfill); `plan` writes the S3 Batch Operations manifest of a time window. `invoke` (per
+//! event) and `replay` end with a one-line summary on stderr and exit 0 only on full success. `attach`, `detach`
 //! and `doctor` wire buckets to the function and check the wiring (`wiring`).
 
 use std::io::Read;
@@ -38,13 +38,16 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Handle one Lambda event payload (EventBridge finding or S3/SNS/SQS notification).
+    /// Handle Lambda event payloads (a finding, an S3/SNS/SQS notification, a CloudWatch Logs
+    /// or Kinesis event, …), one after another in one process, as one warm function instance
+    /// handles successive invocations.
     Invoke {
         /// Write each log entry to stdout as one JSON line instead of sending it.
         #[arg(long)]
         dry_run: bool,
-        /// The event JSON file, or `-` for stdin.
-        event: String,
+        /// The event JSON files, or `-` for stdin.
+        #[arg(required = true)]
+        events: Vec<String>,
     },
     /// Forward local files or folders, every object under s3://bucket[/prefix], or the
     /// objects of a manifest.
@@ -225,7 +228,7 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             let _ = Cli::command().print_help();
             return ExitCode::from(2);
         }
-        Some(Command::Invoke { dry_run, event }) => (dry_run, Work::Invoke(event)),
+        Some(Command::Invoke { dry_run, events }) => (dry_run, Work::Invoke(events)),
         Some(Command::Replay { dry_run, manifest, checkpoint, filters, sources }) => match filters.filter() {
             Ok(filter) => (dry_run, Work::Replay(sources, replay::ReplayOptions { filter, manifest, checkpoint })),
             Err(err) => return fail(&err, "see --help"),
@@ -297,7 +300,7 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
 }
 
 enum Work {
-    Invoke(String),
+    Invoke(Vec<String>),
     Replay(Vec<String>, replay::ReplayOptions),
     Redrive(String, crate::redrive::RedriveOptions),
 }
@@ -317,12 +320,7 @@ impl Work {
             forwarder.set_failure_queue(FailureQueue::new(sdk.clone(), url));
         }
         let outcome = match self {
-            Work::Invoke(path) => match read_event(&path) {
-                Ok(event) => forwarder.handle(&event, Deadline::none()).await,
-                Err(err) => {
-                    return fail(&format!("cannot read {path}: {err}"), "pass an event JSON file, or - for stdin");
-                }
-            },
+            Work::Invoke(paths) => return invoke(&forwarder, &paths).await,
             Work::Replay(sources, options) => match replay::replay(&forwarder, &sources, &options).await {
                 Ok(outcome) => outcome,
                 Err(replay::ReplayError::Interrupted { done }) => {
@@ -335,6 +333,26 @@ impl Work {
         };
         report(outcome)
     }
+}
+
+/// `invoke`: each event handled in turn, its summary (and partial-batch response) on stderr;
+/// exit 1 when any failed, after the rest were handled, as later invocations would be.
+async fn invoke<I: Intake>(forwarder: &Forwarder<I, S3Store>, paths: &[String]) -> ExitCode {
+    let mut exit = ExitCode::SUCCESS;
+    for path in paths {
+        let event = match read_event(path) {
+            Ok(event) => event,
+            Err(err) => return fail(&format!("cannot read {path}: {err}"), "pass event JSON files, or - for stdin"),
+        };
+        if paths.len() > 1 {
+            eprintln!("event {path}");
+        }
+        let code = report(forwarder.handle(&event, Deadline::none()).await);
+        if code != ExitCode::SUCCESS {
+            exit = code;
+        }
+    }
+    exit
 }
 
 /// `redrive`: a progress bar on a terminal, the summary on stderr; exit 1 when any payload
