@@ -27,7 +27,7 @@ use crate::wiring;
 
 mod wire;
 
-/// Ships GuardDuty findings and CloudTrail logs to the Datadog logs intake. Runs as an AWS
+/// Ships AWS security logs and findings to the Datadog logs intake. Runs as an AWS
 /// Lambda function when AWS_LAMBDA_RUNTIME_API is set; otherwise as this command.
 #[derive(Parser, Debug)]
 #[command(name = "security-log-forwarder", version)]
